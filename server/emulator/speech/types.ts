@@ -1,0 +1,34 @@
+import type { LocalVoice } from '../../../plugin/shared/personaSchema.js';
+
+/** Sample rate of all PCM the emulator exchanges (the Realtime API's `audio/pcm` rate). */
+export const SAMPLE_RATE_HZ = 24_000;
+
+/** Local text-to-speech: one call per sentence, PCM16 mono at 24 kHz. */
+export interface TextToSpeech {
+  /** Synthesizes one sentence (or short text) in the given voice. Deterministic: same input, same samples. */
+  synthesize(text: string, voice: LocalVoice): Promise<Int16Array>;
+}
+
+/** A grammar the recognizer listens for: the phrases one persona understands (plus common phrases). */
+export interface Grammar {
+  readonly phrases: readonly string[];
+}
+
+/** Result of recognising one utterance. `text` is null when the speech was out of grammar (rejected). */
+export interface Recognition {
+  text: string | null;
+}
+
+/** One utterance being recognised, fed incrementally. */
+export interface RecognitionStream {
+  /** Feeds PCM16 24 kHz mono; returns the current partial hypothesis ("" if none yet). */
+  write(pcm: Int16Array): string;
+  /** Ends the utterance and returns the final result. */
+  end(): Recognition;
+}
+
+/** Local speech-to-text (grammar based). */
+export interface SpeechToText {
+  /** Starts recognising one utterance against `grammar`. */
+  start(grammar: Grammar): RecognitionStream;
+}
