@@ -44,7 +44,7 @@ function issuesOf(error: z.ZodError): PersonaIssue[] {
         message: `unknown field "${key}" (check the spelling against persona.schema.json)`,
       }));
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined) {
       return [{ path: formatJsonPath(issue.path), message: `missing required field (expected ${issue.expected})` }];
     }
     return [{ path: formatJsonPath(issue.path), message: issue.message }];
@@ -53,7 +53,7 @@ function issuesOf(error: z.ZodError): PersonaIssue[] {
 
 /** Validates an already-parsed JSON value as a persona. `file` names the source in errors. */
 export function parsePersona(value: unknown, file: string): PersonaParseResult {
-  const result = PersonaSchema.safeParse(value);
+  const result = PersonaSchema.safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, persona: result.data };
   return { ok: false, error: new PersonaError(file, issuesOf(result.error)) };
 }

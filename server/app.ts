@@ -1,0 +1,168 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { rateLimiter } from 'hono-rate-limiter';
+import { z } from 'zod';
+import { personaSessionConfig } from '../plugin/shared/sessionConfig.js';
+import type { ServerConfig } from './config.js';
+import { issueClientSecret } from './emulator/clientSecrets.js';
+import type { KeyStore } from './emulator/keyStore.js';
+import { UpstreamError, type Upstream } from './mint/upstream.js';
+import type { PersonaRegistry } from './personas/PersonaRegistry.js';
+import type { LogFn } from './redact.js';
+
+/** Largest mint request body accepted. */
+export const MAX_MINT_BODY_BYTES = 16 * 1024;
+
+/** Everything the HTTP routes need. */
+export interface AppDeps {
+  config: ServerConfig;
+  personas: PersonaRegistry;
+  keyStore: KeyStore;
+  upstream: Upstream;
+  log: LogFn;
+  /** The origins of this server itself (filled in once the port is known). */
+  ownOrigins: () => readonly string[];
+}
+
+/** Our JSON error shape: `{"error":{"type","code","message"}}`. */
+function apiError(c: Context, status: ContentfulStatusCode, type: string, code: string, message: string) {
+  return c.json({ error: { type, code, message } }, status);
+}
+
+const MintRequestSchema = z.strictObject({ persona: z.string().min(1).max(64) });
+
+/** Origins the demo's Vite dev server uses when run on its own. */
+const DEMO_DEV_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
+
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Builds the HTTP app: health, key minting and the emulator's REST endpoint. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, personas, keyStore, upstream, log } = deps;
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ ok: true, mode: config.mode, model: config.model, personas: [...personas.all().keys()] }));
+
+  app.use('/api/npc-voice/session', async (c, next) => {
+    const origin = c.req.header('origin');
+    // No Origin header: a server-to-server call, which browsers cannot forge for a cross-site POST.
+    if (origin !== undefined) {
+      const allowed = new Set([...deps.ownOrigins(), ...DEMO_DEV_ORIGINS, ...config.allowedOrigins]);
+      if (!allowed.has(origin.replace(/\/+$/, ''))) {
+        log(`mint refused: origin ${JSON.stringify(origin)} not allowed`);
+        return apiError(c, 403, 'forbidden', 'origin_not_allowed', `Origin ${origin} may not mint keys. Add it to NPC_VOICE_ALLOWED_ORIGINS.`);
+      }
+    }
+    await next();
+  });
+
+  app.use(
+    '/api/npc-voice/session',
+    rateLimiter({
+      windowMs: 60_000,
+      limit: config.rateLimitPerMinute,
+      standardHeaders: 'draft-6',
+      keyGenerator: clientAddress,
+      handler: (c) => {
+        const info = c.get('rateLimit');
+        const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+        c.header('Retry-After', String(retryAfter));
+        return apiError(c, 429, 'rate_limited', 'too_many_requests', `Too many key requests; retry in ${retryAfter} s.`);
+      },
+    }),
+  );
+
+  app.post(
+    '/api/npc-voice/session',
+    bodyLimit({
+      maxSize: MAX_MINT_BODY_BYTES,
+      onError: (c) => apiError(c, 413, 'invalid_request', 'body_too_large', `Request body over ${MAX_MINT_BODY_BYTES} bytes.`),
+    }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        return apiError(c, 400, 'invalid_request', 'invalid_json', 'Body must be JSON like {"persona":"blacksmith"}.');
+      }
+      const parsed = MintRequestSchema.safeParse(body);
+      if (!parsed.success) {
+        return apiError(c, 400, 'invalid_request', 'invalid_body', 'Body must be exactly {"persona":"<persona id>"}.');
+      }
+      const persona = personas.get(parsed.data.persona);
+      if (!persona) {
+        return apiError(c, 404, 'not_found', 'unknown_persona', `No persona "${parsed.data.persona}". Known: ${[...personas.all().keys()].join(', ')}.`);
+      }
+      const session = personaSessionConfig(persona, config.model);
+      try {
+        const key = await upstream(session, config.keyTtlSeconds, persona.id);
+        log(`minted a ${config.keyTtlSeconds} s key for persona ${persona.id} (${config.mode})`);
+        return c.json({
+          value: key.value,
+          expires_at: key.expiresAt,
+          model: config.model,
+          persona: persona.id,
+          mode: config.mode,
+          url: realtimeUrl(c, config),
+          callsUrl: callsUrl(c, config),
+        });
+      } catch (err) {
+        const code = err instanceof UpstreamError ? err.code : 'upstream_failed';
+        log(`mint failed for persona ${persona.id}: ${err instanceof UpstreamError ? err.message : 'unexpected error'}`);
+        return apiError(c, 502, 'upstream_error', code, 'The voice service could not issue a key right now. Try again shortly.');
+      }
+    },
+  );
+
+  app.post('/v1/realtime/client_secrets', async (c) => {
+    const auth = c.req.header('authorization') ?? '';
+    if (!/^Bearer\s+\S+/i.test(auth)) {
+      return c.json(
+        { error: { message: 'Missing bearer authentication in header', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+        401,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      return c.json(
+        { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: 'invalid_json' } },
+        400,
+      );
+    }
+    const result = issueClientSecret(body, keyStore, { defaultModel: config.model });
+    return c.json(result.body, result.status);
+  });
+
+  app.notFound((c) => apiError(c, 404, 'not_found', 'no_route', `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError((err, c) => {
+    log(`internal error on ${c.req.method} ${c.req.path}: ${err.name}`);
+    return apiError(c, 500, 'server_error', 'internal', 'Internal server error.');
+  });
+  return app;
+}
+
+function requestHost(c: Context, config: ServerConfig): string {
+  return c.req.header('host') ?? `${config.host}:${config.port}`;
+}
+
+/** The Realtime WebSocket URL the browser should connect to. */
+function realtimeUrl(c: Context, config: ServerConfig): string {
+  const base = config.mode === 'openai' ? config.openaiBaseUrl.replace(/^http/, 'ws') : `ws://${requestHost(c, config)}/v1`;
+  return `${base}/realtime?model=${encodeURIComponent(config.model)}`;
+}
+
+/** The WebRTC SDP endpoint for the same upstream. */
+function callsUrl(c: Context, config: ServerConfig): string {
+  const base = config.mode === 'openai' ? config.openaiBaseUrl : `http://${requestHost(c, config)}/v1`;
+  return `${base}/realtime/calls`;
+}

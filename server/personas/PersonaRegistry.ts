@@ -1,0 +1,66 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { Persona } from '../../plugin/shared/personaSchema.js';
+import type { LogFn } from '../redact.js';
+import { DEFAULT_PERSONA_DIR, loadPersonas, type PersonaMap } from './loadPersonas.js';
+
+/**
+ * The personas the server knows, reloaded when a designer saves a file. A bad edit is logged with its file and
+ * field and the last good set stays in use, so a typo never takes NPCs offline.
+ */
+export class PersonaRegistry {
+  private current: PersonaMap = new Map();
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly dir: string,
+    private readonly log: LogFn,
+  ) {}
+
+  /**
+   * Loads the personas in `dir`.
+   * @throws AggregateError of PersonaError when a file is invalid at startup (fail fast: fix it before playing).
+   */
+  static async load(dir: string = DEFAULT_PERSONA_DIR, log: LogFn = () => {}): Promise<PersonaRegistry> {
+    const registry = new PersonaRegistry(dir, log);
+    registry.current = await loadPersonas(dir);
+    return registry;
+  }
+
+  /** The persona with this id, if any. */
+  get(id: string): Persona | undefined {
+    return this.current.get(id);
+  }
+
+  /** All personas by id. */
+  all(): PersonaMap {
+    return this.current;
+  }
+
+  /** Reloads now; keeps the old set and logs the errors if the new one is invalid. */
+  async reload(): Promise<boolean> {
+    try {
+      this.current = await loadPersonas(this.dir);
+      return true;
+    } catch (err) {
+      this.log(`personas not reloaded: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+
+  /** Watches the folder and reloads on change (debounced). */
+  watch(): void {
+    if (this.watcher) return;
+    this.watcher = watch(this.dir, () => {
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => void this.reload(), 100);
+    });
+  }
+
+  /** Stops watching. Safe to call twice. */
+  close(): void {
+    clearTimeout(this.reloadTimer);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}

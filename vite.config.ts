@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('./demo-game/', import.meta.url));
+
+// The demo game is the Vite app (served by `npm start` through the server on one origin). `vite build --mode lib`
+// builds the library instead (see package.json "build").
+export default defineConfig(({ mode }) =>
+  mode === 'lib'
+    ? {
+        build: {
+          outDir: fileURLToPath(new URL('./dist/', import.meta.url)),
+          emptyOutDir: true,
+          lib: {
+            entry: {
+              index: fileURLToPath(new URL('./plugin/index.ts', import.meta.url)),
+              testing: fileURLToPath(new URL('./plugin/testing/index.ts', import.meta.url)),
+            },
+            formats: ['es'],
+          },
+          rollupOptions: { external: [/^phaser/, /^howler/, /^@openai\/agents-realtime/, /^zod/] },
+        },
+      }
+    : {
+        root,
+        publicDir: fileURLToPath(new URL('./assets/', import.meta.url)),
+        server: { host: '127.0.0.1' },
+        optimizeDeps: { include: ['phaser'] },
+      },
+);
