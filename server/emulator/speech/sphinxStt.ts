@@ -1,0 +1,252 @@
+// Local grammar-based STT on soundswallower (PocketSphinx in WASM). Every persona gets a JSGF grammar of the phrases it
+// understands plus a phone-loop "garbage" alternative, so speech outside the grammar is rejected instead of being
+// forced onto the nearest phrase (see the offline-speech reference, §2.3).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import createModule, { type Decoder, type DictEntry, type SoundSwallowerModule } from 'soundswallower';
+import { pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
+import { GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf } from './grammar.js';
+import { SAMPLE_RATE_HZ, type Grammar, type Recognition, type RecognitionStream, type SpeechToText } from './types.js';
+
+/** Phrases left out of a grammar because some of their words have no pronunciation. */
+export interface DroppedPhrases {
+  /** Words missing from the dictionary (add them with `pronunciations`). */
+  unknownWords: string[];
+  /** Phrases removed from the grammar because they contain an unknown word. */
+  phrases: string[];
+}
+
+/** Options for {@link createSphinxStt}. */
+export interface SphinxSttOptions {
+  /** Most decoders kept alive at once (each holds its own ~30 MB model copy); they are reused via `set_grammar`. */
+  maxDecoders?: number;
+  /** Extra ARPAbet pronunciations for words the dictionary lacks, e.g. `['eldoria', 'EH L D AO R IY AH']`. */
+  pronunciations?: readonly DictEntry[];
+  /** Word-insertion penalty; 0.01 makes the many-word garbage path expensive enough (reference §2.3). */
+  wordInsertionPenalty?: number;
+  /** Called once per grammar that had phrases with unknown words (they are dropped, never a crash). */
+  onDroppedPhrases?: (dropped: DroppedPhrases) => void;
+}
+
+/** The sphinx recognizer, with an extra method to inspect what a grammar compiles to. */
+export interface SphinxStt extends SpeechToText {
+  /** Reports the words and phrases of `grammar` the dictionary cannot handle. */
+  check(grammar: Grammar): DroppedPhrases;
+  /** Frees all decoders; later `start` calls throw. Safe to call twice. */
+  dispose(): void;
+}
+
+interface Slot {
+  decoder: Decoder;
+  /** Key of the grammar currently set on the decoder. */
+  grammar: string | undefined;
+  busy: boolean;
+  lastUsed: number;
+}
+
+interface Compiled {
+  jsgf: string;
+  dropped: DroppedPhrases;
+}
+
+/** How many compiled JSGF strings to remember (cheap strings, unlike decoders). */
+const COMPILED_CACHE_SIZE = 64;
+
+let modulePromise: Promise<SoundSwallowerModule> | undefined;
+
+function loadSoundSwallower(): Promise<SoundSwallowerModule> {
+  modulePromise ??= (async () => {
+    // In Node the package resolves "model/" against the cwd; point it at its own directory (trailing slash needed).
+    const modelBase = join(dirname(createRequire(import.meta.url).resolve('soundswallower')), 'model') + '/';
+    // printErr: the C library logs every grammar mismatch; the emulator must stay silent.
+    const overrides: Partial<SoundSwallowerModule> & { modelBase: string } = {
+      modelBase,
+      print: () => {},
+      printErr: () => {},
+    };
+    return createModule(overrides);
+  })();
+  return modulePromise;
+}
+
+/** Turns a decoder hypothesis into recognised text: alternates "(2)" stripped, garbage means "not understood". */
+function cleanHypothesis(raw: string): string | null {
+  const words = raw
+    .replace(/\(\d+\)/g, '')
+    .split(/\s+/)
+    .filter((w) => w !== '' && w !== '<s>' && w !== '</s>' && w !== '<sil>');
+  if (words.length === 0 || words.some((w) => w.startsWith(GARBAGE_PREFIX))) return null;
+  return words.join(' ');
+}
+
+/**
+ * Creates the grammar-based recognizer; resolves once the first decoder has loaded its model.
+ *
+ * @example
+ * const stt = await createSphinxStt();
+ * const stream = stt.start(buildGrammar(['where is the blacksmith']));
+ * stream.write(pcm24k);
+ * const { text } = stream.end(); // 'where is the blacksmith', or null when out of grammar
+ */
+export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<SphinxStt> {
+  const ss = await loadSoundSwallower();
+  const maxDecoders = Math.max(1, options.maxDecoders ?? 4);
+  const wip = options.wordInsertionPenalty ?? 0.01;
+  const garbageWords: DictEntry[] = GARBAGE_PHONES.map((p) => [GARBAGE_PREFIX + p.toLowerCase(), p]);
+  const extraWords: DictEntry[] = (options.pronunciations ?? []).map(([w, p]) => [normalizePhrase(w), p]);
+  const slots: Slot[] = [];
+  const compiled = new Map<string, Compiled>();
+  const reported = new Set<string>();
+  let pendingSlot: Promise<void> | undefined;
+  let clock = 0;
+  let disposed = false;
+
+  const newDecoder = async (): Promise<Decoder> => {
+    const decoder = new ss.Decoder({ samprate: SAMPLE_RATE_HZ, wip, loglevel: 'ERROR' });
+    await decoder.initialize();
+    decoder.add_words(...garbageWords, ...extraWords);
+    return decoder;
+  };
+
+  const first = await newDecoder();
+  slots.push({ decoder: first, grammar: undefined, busy: false, lastUsed: 0 });
+
+  // All decoders share one dictionary setup, so any of them can answer lookups.
+  const compile = (grammar: Grammar): Compiled => {
+    const key = grammarKey(grammar);
+    const hit = compiled.get(key);
+    if (hit) {
+      compiled.delete(key);
+      compiled.set(key, hit); // refresh its LRU position
+      return hit;
+    }
+    const unknown = new Set<string>();
+    const kept: string[] = [];
+    const dropped: string[] = [];
+    for (const phrase of grammar.phrases) {
+      const normal = normalizePhrase(phrase);
+      if (normal === '') continue;
+      const missing = normal.split(' ').filter((w) => first.lookup_word(w) === null);
+      if (missing.length === 0) kept.push(normal);
+      else {
+        dropped.push(normal);
+        for (const w of missing) unknown.add(w);
+      }
+    }
+    // With every phrase dropped the garbage loop alone remains, so everything is "not understood" rather than a crash.
+    const jsgf =
+      kept.length > 0
+        ? toJsgf({ phrases: kept }, { garbageLoop: true })
+        : toJsgf({ phrases: [garbageWords.map(([w]) => w).join(' ')] }, { garbageLoop: true });
+    const result: Compiled = { jsgf, dropped: { unknownWords: [...unknown].sort(), phrases: dropped } };
+    compiled.set(key, result);
+    if (compiled.size > COMPILED_CACHE_SIZE) {
+      const oldest = compiled.keys().next().value;
+      if (oldest !== undefined) compiled.delete(oldest);
+    }
+    if (dropped.length > 0 && !reported.has(key)) {
+      reported.add(key);
+      options.onDroppedPhrases?.(result.dropped);
+    }
+    return result;
+  };
+
+  const growPool = (): void => {
+    if (pendingSlot || slots.length >= maxDecoders || disposed) return;
+    pendingSlot = newDecoder()
+      .then((decoder) => {
+        if (disposed) decoder.delete();
+        else slots.push({ decoder, grammar: undefined, busy: false, lastUsed: clock });
+      })
+      // A failed extra decoder only limits concurrency; the existing ones keep working.
+      .catch(() => {})
+      .finally(() => {
+        pendingSlot = undefined;
+      });
+  };
+
+  /** Takes an idle decoder, preferring one that already has this grammar, else the least recently used one. */
+  const acquire = (key: string, jsgf: string): Slot | undefined => {
+    const idle = slots.filter((s) => !s.busy);
+    if (idle.length === 0) return undefined;
+    const slot =
+      idle.find((s) => s.grammar === key) ?? idle.reduce((a, b) => (a.lastUsed <= b.lastUsed ? a : b));
+    if (slot.grammar !== key) {
+      slot.decoder.set_grammar(jsgf);
+      slot.grammar = key;
+    }
+    slot.busy = true;
+    slot.lastUsed = ++clock;
+    slot.decoder.start();
+    // Keep one spare decoder warming up so a concurrent utterance rarely has to wait.
+    if (idle.length === 1) growPool();
+    return slot;
+  };
+
+  const stt: SphinxStt = {
+    check(grammar) {
+      return compile(grammar).dropped;
+    },
+    start(grammar) {
+      if (disposed) throw new Error('createSphinxStt: start() called after dispose()');
+      const key = grammarKey(grammar);
+      const { jsgf } = compile(grammar);
+      let slot = acquire(key, jsgf);
+      // Audio that arrived while every decoder was busy; it is decoded as soon as one frees up.
+      let backlog: Float32Array[] = [];
+      let partial = '';
+      let ended = false;
+
+      const feed = (audio: Float32Array): void => {
+        if (!slot) {
+          slot = acquire(key, jsgf);
+          if (!slot) {
+            backlog.push(audio);
+            growPool();
+            return;
+          }
+        }
+        for (const chunk of backlog) slot.decoder.process_audio(chunk);
+        backlog = [];
+        if (audio.length > 0) slot.decoder.process_audio(audio);
+        partial = cleanHypothesis(slot.decoder.get_text()) ?? '';
+      };
+
+      const stream: RecognitionStream = {
+        write(pcm) {
+          if (ended) return partial;
+          feed(pcm16ToFloat(pcm));
+          return partial;
+        },
+        end(): Recognition {
+          if (ended) return { text: null };
+          ended = true;
+          feed(new Float32Array(0));
+          // Still no free decoder: more simultaneous utterances than maxDecoders. Not understood, rather than block.
+          if (!slot) return { text: null };
+          try {
+            slot.decoder.stop();
+            return { text: cleanHypothesis(slot.decoder.get_text()) };
+          } finally {
+            slot.busy = false;
+          }
+        },
+      };
+      return stream;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const s of slots) s.decoder.delete();
+      slots.length = 0;
+    },
+  };
+
+  // Warm-up: the first decodes are slow while V8 tiers the WASM up.
+  const warm = stt.start({ phrases: ['hello'] });
+  const noise = new Int16Array(SAMPLE_RATE_HZ / 2);
+  for (let i = 0; i < noise.length; i++) noise[i] = Math.round(Math.sin(i * 0.3) * 300);
+  warm.write(noise);
+  warm.end();
+  return stt;
+}
