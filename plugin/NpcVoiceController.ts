@@ -1,0 +1,503 @@
+import type { RealtimeTransportLayer } from '@openai/agents-realtime';
+import type { MicUnavailableReason, VoiceMixerLike } from './audioBackend.js';
+import { NpcVoiceConfigError, NpcVoiceError, messageOf } from './errors.js';
+import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
+import { MicRouter, resumeOnFirstGesture, type GestureTarget } from './MicRouter.js';
+import { NpcBinding, type BindingHost, type NpcSprite } from './NpcBinding.js';
+import { resolveOptions, validatePersona, type NpcVoiceOptions, type Positioned, type ResolvedOptions } from './options.js';
+import type { Persona } from './shared/personaSchema.js';
+import { chooseAddressee, type PlayerPose } from './session/addressing.js';
+import { LivePolicy } from './session/LivePolicy.js';
+import { loadRealtimeSdk, prefetchRealtimeSdk, type RealtimeSdk } from './session/loadRealtimeSdk.js';
+import { MintClient } from './session/mintClient.js';
+import { NpcSession, type TransportKind } from './session/NpcSession.js';
+import { ActionQueue } from './tools/actionQueue.js';
+import type { GameTool, GameToolContext } from './tools/defineGameTool.js';
+import { TypedEmitter } from './typedEmitter.js';
+
+/** Seams for tests and the testing package: replace the SDK loader or the transport. */
+export interface ControllerSeams {
+  loadSdk?: () => Promise<RealtimeSdk>;
+  createTransport?: (binding: NpcBinding) => RealtimeTransportLayer;
+  /** Where "resume the AudioContext on first gesture" listens (default: `window` when present). */
+  gestureTarget?: GestureTarget | null;
+}
+
+/**
+ * The Phaser-free core of the plugin: personas, tools, bindings, which sessions are live, who gets the mic, and
+ * the frame-synchronous action queue. `NpcVoicePlugin` only forwards the scene lifecycle to it.
+ */
+export class NpcVoiceController<G extends object = object> implements BindingHost {
+  /** Plugin events (see `NpcVoiceEvents`). */
+  readonly events: TypedEmitter<NpcVoiceEventMap>;
+  readonly options: ResolvedOptions<G>;
+  private readonly personas: Map<string, Persona>;
+  private readonly tools = new Map<string, GameTool>();
+  private readonly bindings = new Set<NpcBinding>();
+  private readonly actions = new ActionQueue();
+  private readonly policy: LivePolicy;
+  private readonly mint: MintClient;
+  private mic: MicRouter | null = null;
+  private named: NpcBinding | null = null;
+  private addressed: NpcBinding | null = null;
+  private bindingSeq = 0;
+  private running = false;
+  private destroyed = false;
+  private cancelPrefetch: () => void = () => {};
+  private removeGestureListeners: () => void = () => {};
+  private audio: { context: AudioContext; mixer: VoiceMixerLike; owned: boolean } | null = null;
+  private audioPending: Promise<void> | null = null;
+  private audioFailed = false;
+  private placeholder: MediaStreamTrack | null = null;
+
+  /** @throws NpcVoiceConfigError when an option or persona is invalid (the message says how to fix it). */
+  constructor(
+    options: NpcVoiceOptions<G> = {},
+    private readonly seams: ControllerSeams = {},
+  ) {
+    this.options = resolveOptions(options);
+    this.personas = this.options.personas;
+    for (const t of this.options.tools) this.tools.set(t.name, t);
+    this.policy = new LivePolicy({ maxLive: this.options.maxLiveSessions, idleTimeoutMs: this.options.idleTimeoutMs });
+    this.mint = new MintClient({ endpoint: this.options.mintEndpoint, ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
+    this.events = new TypedEmitter<NpcVoiceEventMap>((err) => {
+      // A throwing game listener must not break the socket callback that emitted; surface it asynchronously.
+      setTimeout(() => {
+        throw err;
+      }, 0);
+    });
+  }
+
+  /** Whether `start()` ran and `stop()` has not. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Every live binding. */
+  get npcs(): readonly NpcBinding[] {
+    return [...this.bindings];
+  }
+
+  /** The NPC that currently receives the microphone. */
+  get addressee(): NpcBinding | null {
+    return this.addressed;
+  }
+
+  /** Whether the plugin runs without a microphone (denied, absent, or no audio layer). */
+  get textOnly(): boolean {
+    return this.mic?.textOnly ?? this.options.audio === null;
+  }
+
+  /** Starts a scene run: prefetches the SDK when idle, prepares the mic router. Idempotent. */
+  start(): void {
+    if (this.running || this.destroyed) return;
+    this.running = true;
+    this.actions.reopen();
+    this.cancelPrefetch = this.seams.loadSdk ? () => {} : prefetchRealtimeSdk();
+    this.mic = new MicRouter({
+      openMic: this.openMicFn(),
+      onUnavailable: (reason) => this.micUnavailable(reason),
+      onError: (error) => this.emitError(error, null),
+      targets: () => [...this.bindings].filter((b) => b.hasSession).map((b) => b.session),
+    });
+  }
+
+  /**
+   * Ends a scene run (Phaser SHUTDOWN): closes every session, drops queued actions, closes the mic. Bindings
+   * survive (their sprites are destroyed by the scene anyway). Idempotent.
+   */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.cancelPrefetch();
+    this.removeGestureListeners();
+    this.removeGestureListeners = () => {};
+    for (const b of this.bindings) if (b.hasSession) b.session.close();
+    this.actions.close();
+    this.mic?.destroy();
+    this.mic = null;
+    this.named = null;
+    this.addressed = null;
+  }
+
+  /** Final teardown: stop, destroy bindings, release audio. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.stop();
+    this.destroyed = true;
+    for (const b of [...this.bindings]) b.destroy();
+    this.placeholder?.stop();
+    this.placeholder = null;
+    const audio = this.audio;
+    this.audio = null;
+    audio?.mixer.destroy();
+    if (audio?.owned) void audio.context.close().catch(() => {});
+    this.events.removeAllListeners();
+  }
+
+  /**
+   * Gives `sprite` a voice with a registered persona id or a persona object.
+   * @throws NpcVoiceConfigError when the id is unknown or the persona is invalid.
+   */
+  bind(sprite: NpcSprite, personaOrId: unknown): NpcBinding {
+    if (this.destroyed) throw new NpcVoiceConfigError('destroyed', 'npcVoice', 'npcVoice.bind(): the plugin was destroyed with its scene');
+    if (typeof sprite !== 'object' || sprite === null || typeof sprite.once !== 'function') {
+      throw new NpcVoiceConfigError('invalid_sprite', 'sprite', 'npcVoice.bind(sprite, persona): sprite must be a Phaser game object');
+    }
+    let persona: Persona;
+    if (typeof personaOrId === 'string') {
+      const found = this.personas.get(personaOrId);
+      if (!found) {
+        const known = [...this.personas.keys()].join(', ') || 'none';
+        throw new NpcVoiceConfigError(
+          'unknown_persona',
+          'persona',
+          `npcVoice.bind(): no persona "${personaOrId}" (registered: ${known}). Add it to the plugin's \`personas\` option or call npcVoice.addPersona().`,
+        );
+      }
+      persona = found;
+    } else {
+      persona = validatePersona(personaOrId, 'persona');
+      if (!this.personas.has(persona.id)) this.personas.set(persona.id, persona);
+    }
+    const binding = new NpcBinding(`${persona.id}#${++this.bindingSeq}`, sprite, persona, this);
+    this.bindings.add(binding);
+    this.warnUnknownTools(persona, binding);
+    this.attachVoice(binding);
+    return binding;
+  }
+
+  /**
+   * Registers (or replaces) a persona so `bind(sprite, id)` finds it.
+   * @throws NpcVoiceConfigError naming the invalid field.
+   */
+  addPersona(value: unknown): Persona {
+    const persona = validatePersona(value, 'persona');
+    this.personas.set(persona.id, persona);
+    return persona;
+  }
+
+  /** A registered persona. */
+  getPersona(id: string): Persona | undefined {
+    return this.personas.get(id);
+  }
+
+  /**
+   * Hot reload: validates `value` and applies it to every NPC with persona `id` (live sessions via
+   * `updateAgent`; a voice change applies from the next session). On failure the old persona stays.
+   * @throws NpcVoiceConfigError naming the invalid field.
+   */
+  updatePersona(id: string, value: unknown): Persona {
+    const persona = validatePersona(value, `personas.${id}`);
+    if (persona.id !== id) {
+      throw new NpcVoiceConfigError('invalid_persona', `personas.${id}.id`, `updatePersona("${id}"): the new persona's id is "${persona.id}"`);
+    }
+    this.personas.set(id, persona);
+    const affected = [...this.bindings].filter((b) => b.persona.id === id);
+    for (const b of affected) {
+      b.setPersona(persona);
+      this.warnUnknownTools(persona, b);
+      if (b.hasSession) b.session.applyPersona();
+    }
+    this.events.emit(NpcVoiceEvents.PERSONA_UPDATED, persona, affected);
+    return persona;
+  }
+
+  /** Registers game tools (a persona's `tools` list decides which NPCs may use them). Applies from the next session. */
+  registerTools(...tools: GameTool[]): void {
+    for (const t of tools) this.tools.set(t.name, t);
+  }
+
+  /** Names the NPC the player talks to (overrides proximity), or `null` to go back to proximity. */
+  talkTo(binding: NpcBinding | null): void {
+    this.named = binding && !binding.destroyed ? binding : null;
+    if (this.named) this.policy.touch(this.named.id, Date.now());
+  }
+
+  /** Push-to-talk pressed or released (the plugin polls its key; call this for touch buttons). */
+  setTalking(down: boolean): void {
+    if (!this.running) return;
+    if (down) this.ensureAudio();
+    if (down && this.addressed) {
+      this.policy.touch(this.addressed.id, Date.now());
+      this.addressed.session.open(true);
+    }
+    this.mic?.setTalking(down);
+  }
+
+  /** Whether push-to-talk is held. */
+  get talking(): boolean {
+    return this.mic?.talking ?? false;
+  }
+
+  /** Microphone level in [0, 1]. */
+  micLevel(): number {
+    return this.mic?.level() ?? 0;
+  }
+
+  /**
+   * One frame (the scene's UPDATE): apply tool actions, move voices and the listener, route the mic, open and
+   * close sessions. Never throws; failures become ERROR events.
+   */
+  update(nowMs: number, player: PlayerPose | null): void {
+    if (!this.running) return;
+    try {
+      // Tool mutations first, so this frame's positions already reflect them.
+      this.actions.flush();
+    } catch (err) {
+      this.emitError(new NpcVoiceError('action_failed', `a tool action threw: ${messageOf(err)}`, { cause: err }), null);
+    }
+    try {
+      this.frame(nowMs, player);
+    } catch (err) {
+      this.emitError(new NpcVoiceError('update_failed', messageOf(err), { cause: err }), null);
+    }
+  }
+
+  /** Runs queued tool actions now (the plugin does this every frame; tests and the tool harness call it). */
+  flushActions(): number {
+    return this.actions.flush();
+  }
+
+  /** @internal BindingHost: creates the session of a binding. */
+  sessionFor(binding: NpcBinding): NpcSession {
+    const createTransport = this.seams.createTransport;
+    return new NpcSession({
+      persona: () => binding.persona,
+      mint: (personaId) => this.mint.mint(personaId),
+      loadSdk: this.seams.loadSdk ?? loadRealtimeSdk,
+      transport: this.transportKind(),
+      voice: () => binding.voice,
+      tools: () => this.toolsFor(binding.persona),
+      toolContext: () => this.toolContext(binding),
+      ...(createTransport ? { createTransport: () => createTransport(binding) } : {}),
+      backoff: this.options.backoff,
+      mic: {
+        cloneTrack: () => this.mic?.track?.clone() ?? null,
+        placeholderTrack: () => this.placeholderTrack(),
+      },
+      listener: {
+        state: (state, previous) => this.events.emit(NpcVoiceEvents.SESSION_STATE, binding, state, previous),
+        playerTranscript: (text, final) => {
+          this.policy.touch(binding.id, Date.now());
+          this.events.emit(NpcVoiceEvents.PLAYER_TRANSCRIPT, binding, text, final);
+        },
+        npcTranscriptDelta: (delta) => this.events.emit(NpcVoiceEvents.NPC_TRANSCRIPT_DELTA, binding, delta),
+        npcTranscript: (text) => this.events.emit(NpcVoiceEvents.NPC_TRANSCRIPT, binding, text),
+        speaking: (on) => {
+          this.policy.touch(binding.id, Date.now());
+          this.events.emit(on ? NpcVoiceEvents.SPEAKING_START : NpcVoiceEvents.SPEAKING_STOP, binding);
+        },
+        toolStart: (name, args) => {
+          this.policy.touch(binding.id, Date.now());
+          this.events.emit(NpcVoiceEvents.TOOL_CALL_START, binding, name, args);
+        },
+        toolEnd: (name, result) => {
+          if (!result.ok) {
+            this.events.emit(NpcVoiceEvents.TOOL_ERROR, binding, name, result.error);
+            this.emitError(result.error, binding);
+          }
+          this.events.emit(NpcVoiceEvents.TOOL_CALL_END, binding, name, result.output);
+        },
+        usage: (usage) => this.events.emit(NpcVoiceEvents.USAGE, binding, usage),
+        error: (error) => this.emitError(error, binding),
+      },
+    });
+  }
+
+  /** @internal BindingHost: forgets a destroyed binding. */
+  unbind(binding: NpcBinding): void {
+    this.bindings.delete(binding);
+    this.policy.forget(binding.id);
+    if (this.named === binding) this.named = null;
+    if (this.addressed === binding) {
+      this.addressed = null;
+      this.mic?.setTarget(null);
+    }
+  }
+
+  /** @internal BindingHost: records conversation activity. */
+  touch(binding: NpcBinding): void {
+    this.policy.touch(binding.id, Date.now());
+    this.ensureAudio();
+  }
+
+  private frame(nowMs: number, player: PlayerPose | null): void {
+    const bindings = [...this.bindings];
+    if (this.audio) {
+      if (player) this.audio.mixer.setListener(player.x, player.y);
+      for (const b of bindings) b.voice?.setPosition(b.sprite.x, b.sprite.y);
+    }
+    const candidates = bindings.map((b) => ({ id: b.id, x: b.sprite.x, y: b.sprite.y, hearingRadiusPx: b.persona.hearingRadiusPx }));
+    const addressedId = player ? chooseAddressee(candidates, player, this.named?.id ?? null) : (this.named?.id ?? null);
+    const addressed = bindings.find((b) => b.id === addressedId) ?? null;
+    if (addressed !== this.addressed) {
+      this.addressed = addressed;
+      this.mic?.setTarget(addressed ? addressed.session : null);
+    }
+    const talking = this.mic?.talking ?? false;
+    const decision = this.policy.decide(
+      bindings.map((b) => {
+        const state = b.state;
+        return {
+          id: b.id,
+          distancePx: player ? Math.hypot(b.sprite.x - player.x, b.sprite.y - player.y) : Number.POSITIVE_INFINITY,
+          hearingRadiusPx: b.persona.hearingRadiusPx,
+          live: b.hasSession && b.session.active,
+          engaged: b === this.named || (b === addressed && talking) || state === 'speaking' || state === 'thinking',
+        };
+      }),
+      nowMs,
+    );
+    if (decision.open.length > 0) this.ensureAudio();
+    for (const id of decision.close) bindings.find((b) => b.id === id)?.session.close();
+    for (const id of decision.open) bindings.find((b) => b.id === id)?.session.open();
+  }
+
+  private toolsFor(persona: Persona): GameTool[] {
+    return persona.tools.flatMap((name) => {
+      const t = this.tools.get(name);
+      return t ? [t] : [];
+    });
+  }
+
+  private toolContext(binding: NpcBinding): GameToolContext {
+    const gameView = this.options.gameView;
+    const actions = this.actions;
+    return {
+      npc: { id: binding.persona.id, displayName: binding.persona.displayName },
+      get game(): object {
+        return gameView();
+      },
+      act: (fn) => actions.enqueue(fn),
+    };
+  }
+
+  private warnUnknownTools(persona: Persona, binding: NpcBinding): void {
+    const unknown = persona.tools.filter((name) => !this.tools.has(name));
+    if (unknown.length === 0) return;
+    this.events.emit(
+      NpcVoiceEvents.WARNING,
+      'unknown_tool',
+      `persona "${persona.id}" lists tools that are not registered: ${unknown.join(', ')} (register them with the plugin's \`tools\` option or npcVoice.registerTools())`,
+      binding,
+    );
+  }
+
+  private transportKind(): TransportKind {
+    const t = this.options.transport;
+    if (t !== 'auto') return t;
+    const hasRtc = typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function';
+    return hasRtc && this.options.audio !== null ? 'webrtc' : 'websocket';
+  }
+
+  private openMicFn() {
+    const audio = this.options.audio;
+    if (!audio) return null;
+    return async () => {
+      await this.ensureAudioReady();
+      if (!this.audio) throw Object.assign(new Error('no AudioContext available'), { reason: 'unsupported' as const });
+      return audio.openMic(this.audio.context);
+    };
+  }
+
+  private micUnavailable(reason: MicUnavailableReason): void {
+    this.events.emit(NpcVoiceEvents.MIC_UNAVAILABLE, reason);
+  }
+
+  private placeholderTrack(): MediaStreamTrack | null {
+    if (this.placeholder) return this.placeholder.clone();
+    const ctx = this.audio?.context;
+    if (!ctx) return null;
+    this.placeholder = ctx.createMediaStreamDestination().stream.getAudioTracks()[0] ?? null;
+    return this.placeholder?.clone() ?? null;
+  }
+
+  private ensureAudio(): void {
+    void this.ensureAudioReady();
+  }
+
+  /** Resolves the AudioContext (injected, Howler's, or a new one) and the mixer, once; failures go text-only. */
+  private ensureAudioReady(): Promise<void> {
+    if (this.audio || this.audioFailed || !this.options.audio) return Promise.resolve();
+    if (this.audioPending) return this.audioPending;
+    const backend = this.options.audio;
+    this.audioPending = (async () => {
+      const resolved = this.resolveContext();
+      if (!resolved) throw new Error('no AudioContext: pass the `audioContext` option or load Howler');
+      const mixer = backend.createMixer({ context: resolved.context, destination: resolved.destination });
+      await mixer.ready();
+      if (this.destroyed) {
+        mixer.destroy();
+        if (resolved.owned) void resolved.context.close().catch(() => {});
+        return;
+      }
+      this.audio = { context: resolved.context, mixer, owned: resolved.owned };
+      const target = this.seams.gestureTarget !== undefined ? this.seams.gestureTarget : browserWindow();
+      if (target && this.running) {
+        this.removeGestureListeners = resumeOnFirstGesture(resolved.context, target, (err) =>
+          this.emitError(new NpcVoiceError('audio_locked', `could not resume the AudioContext: ${messageOf(err)}`, { cause: err }), null),
+        );
+      }
+      for (const b of this.bindings) this.attachVoice(b);
+    })()
+      .catch((err: unknown) => {
+        this.audioFailed = true;
+        this.emitError(new NpcVoiceError('audio_unavailable', `audio output disabled (subtitles only): ${messageOf(err)}`, { cause: err }), null);
+      })
+      .finally(() => {
+        this.audioPending = null;
+      });
+    return this.audioPending;
+  }
+
+  private resolveContext(): { context: AudioContext; destination: AudioNode; owned: boolean } | null {
+    const option = this.options.audioContext;
+    if (option) {
+      const context = typeof option === 'function' ? option() : option;
+      return { context, destination: this.options.audioDestination ?? context.destination, owned: false };
+    }
+    const howler = howlerGlobal();
+    if (howler) return { context: howler.ctx, destination: this.options.audioDestination ?? howler.masterGain, owned: false };
+    const Ctor = (globalThis as { AudioContext?: new () => AudioContext }).AudioContext;
+    if (!Ctor) return null;
+    const context = new Ctor();
+    return { context, destination: this.options.audioDestination ?? context.destination, owned: true };
+  }
+
+  private attachVoice(binding: NpcBinding): void {
+    if (!this.audio || binding.voice || binding.destroyed) return;
+    try {
+      binding.voice = this.audio.mixer.createVoice(binding.id, binding.persona.spatial);
+      binding.voice.setPosition(binding.sprite.x, binding.sprite.y);
+    } catch (err) {
+      this.emitError(new NpcVoiceError('voice_failed', `could not create the voice of ${binding.id}: ${messageOf(err)}`, { cause: err }), binding);
+    }
+  }
+
+  private emitError(error: NpcVoiceError, npc: NpcBinding | null): void {
+    this.events.emit(NpcVoiceEvents.ERROR, error, npc);
+  }
+}
+
+function browserWindow(): GestureTarget | null {
+  const w = (globalThis as { window?: GestureTarget }).window;
+  return w && typeof w.addEventListener === 'function' ? w : null;
+}
+
+interface HowlerLike {
+  ctx: AudioContext;
+  masterGain: GainNode;
+}
+
+/** Howler's global (set by howler.js on `window`), when it has created its Web Audio context. */
+function howlerGlobal(): HowlerLike | null {
+  const h = (globalThis as { Howler?: { ctx?: unknown; masterGain?: unknown } }).Howler;
+  if (!h || typeof h !== 'object') return null;
+  const { ctx, masterGain } = h;
+  if (typeof ctx !== 'object' || ctx === null || typeof masterGain !== 'object' || masterGain === null) return null;
+  if (!('createGain' in ctx) || !('connect' in masterGain)) return null;
+  return { ctx: ctx as AudioContext, masterGain: masterGain as GainNode };
+}
+
+export type { Positioned };

@@ -1,0 +1,226 @@
+import Phaser from 'phaser';
+import type { NpcBinding, NpcSprite } from './NpcBinding.js';
+import { NpcVoiceController } from './NpcVoiceController.js';
+import type { NpcVoiceEventMap } from './events.js';
+import { resolveOptions, type NpcVoiceOptions } from './options.js';
+import type { Persona } from './shared/personaSchema.js';
+import type { PlayerPose } from './session/addressing.js';
+import type { GameTool } from './tools/defineGameTool.js';
+
+/**
+ * Phaser scene plugin giving NPC sprites real-time voices. A thin adapter: it forwards the scene lifecycle and
+ * input to the Phaser-free {@link NpcVoiceController}. Install with {@link createNpcVoicePlugin}; use as
+ * `this.npcVoice` in a scene.
+ *
+ * @example
+ * const smith = this.npcVoice.bind(this.add.sprite(400, 300, 'smith'), 'blacksmith');
+ * this.npcVoice.on(NpcVoiceEvents.NPC_TRANSCRIPT, (npc, text) => showSubtitle(npc.sprite, text));
+ */
+export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.ScenePlugin {
+  /** The Phaser-free core (advanced use and tests). */
+  readonly core: NpcVoiceController<G>;
+  private pttKey: Phaser.Input.Keyboard.Key | null = null;
+  private started = false;
+  private destroyed = false;
+
+  /**
+   * Phaser calls this for every scene, including its hidden system scene, so it only stores the options.
+   * @throws NpcVoiceConfigError when an option is invalid.
+   */
+  constructor(scene: Phaser.Scene, pluginManager: Phaser.Plugins.PluginManager, pluginKey: string, options: NpcVoiceOptions<G> = {}) {
+    super(scene, pluginManager, pluginKey);
+    this.core = new NpcVoiceController<G>(options);
+  }
+
+  /** Phaser calls this once when the scene boots: only lifecycle wiring here. */
+  override boot(): void {
+    const events = this.systems?.events;
+    if (!events) return;
+    events.once(Phaser.Scenes.Events.DESTROY, this.destroy, this);
+    events.on(Phaser.Scenes.Events.START, this.start, this);
+  }
+
+  /** Phaser calls this (scene START) each time the scene starts: begin per-run work. */
+  override start(): void {
+    const sys = this.systems;
+    if (!sys || this.started || this.destroyed) return;
+    this.started = true;
+    sys.events.on(Phaser.Scenes.Events.UPDATE, this.update, this);
+    sys.events.once(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
+    const keyName = this.core.options.pushToTalkKey;
+    const keyboard = this.scene?.input?.keyboard;
+    if (keyName !== null && keyboard) {
+      const code = Phaser.Input.Keyboard.KeyCodes[keyName as keyof typeof Phaser.Input.Keyboard.KeyCodes];
+      // enableCapture false: the game may use the same key for something else (and typing in DOM inputs).
+      this.pttKey = keyboard.addKey(code ?? keyName, false);
+    }
+    this.core.start();
+  }
+
+  /** Phaser calls this every frame (scene UPDATE): tool actions, positions, mic routing, live sessions. */
+  update(): void {
+    if (this.pttKey) {
+      const down = this.pttKey.isDown;
+      if (down !== this.core.talking) this.core.setTalking(down);
+    }
+    this.core.update(Date.now(), this.playerPose());
+  }
+
+  /** Phaser calls this on scene SHUTDOWN: the matching `off`s, close sessions. Idempotent. */
+  shutdown(): void {
+    if (!this.started) return;
+    this.started = false;
+    const events = this.systems?.events;
+    events?.off(Phaser.Scenes.Events.UPDATE, this.update, this);
+    events?.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
+    if (this.pttKey) {
+      this.scene?.input?.keyboard?.removeKey(this.pttKey, true);
+      this.pttKey = null;
+    }
+    this.core.stop();
+  }
+
+  /** Phaser calls this on scene DESTROY: shutdown, stop listening for START, release everything. Idempotent. */
+  override destroy(): void {
+    if (this.destroyed) return;
+    this.shutdown();
+    this.destroyed = true;
+    const events = this.systems?.events;
+    events?.off(Phaser.Scenes.Events.START, this.start, this);
+    events?.off(Phaser.Scenes.Events.DESTROY, this.destroy, this);
+    this.core.destroy();
+    super.destroy();
+  }
+
+  /**
+   * Gives `sprite` a voice. The session opens when the player comes near or talks; it closes with the sprite.
+   * @throws NpcVoiceConfigError when the persona id is unknown or the persona is invalid.
+   * @example
+   * const guard = this.npcVoice.bind(guardSprite, 'gate_guard');
+   */
+  bind(sprite: NpcSprite, personaOrId: string | Record<string, unknown>): NpcBinding {
+    return this.core.bind(sprite, personaOrId);
+  }
+
+  /** Names the NPC the player talks to (e.g. after a click on it), or `null` to go back to proximity. */
+  talkTo(binding: NpcBinding | null): void {
+    this.core.talkTo(binding);
+  }
+
+  /** Push-to-talk from a touch button or custom input (the configured key does this automatically). */
+  setTalking(down: boolean): void {
+    this.core.setTalking(down);
+  }
+
+  /**
+   * Hot reload: validates and applies a persona to the running NPCs; the old one stays on failure.
+   * @throws NpcVoiceConfigError naming the invalid field.
+   */
+  updatePersona(id: string, json: unknown): Persona {
+    return this.core.updatePersona(id, json);
+  }
+
+  /**
+   * Registers a persona for `bind(sprite, id)`.
+   * @throws NpcVoiceConfigError naming the invalid field.
+   */
+  addPersona(json: unknown): Persona {
+    return this.core.addPersona(json);
+  }
+
+  /** Registers game tools; personas list which ones their NPC may use. */
+  registerTools(...tools: GameTool[]): void {
+    this.core.registerTools(...tools);
+  }
+
+  /** Every bound NPC. */
+  get npcs(): readonly NpcBinding[] {
+    return this.core.npcs;
+  }
+
+  /** The NPC that receives the microphone now. */
+  get addressee(): NpcBinding | null {
+    return this.core.addressee;
+  }
+
+  /** Whether the microphone is unavailable (typed input only). */
+  get textOnly(): boolean {
+    return this.core.textOnly;
+  }
+
+  /** Microphone level in [0, 1]. */
+  micLevel(): number {
+    return this.core.micLevel();
+  }
+
+  /** Listens to a plugin event (Phaser EventEmitter conventions). */
+  on<K extends keyof NpcVoiceEventMap & string>(event: K, fn: (...args: NpcVoiceEventMap[K]) => void, context?: unknown): this {
+    this.core.events.on(event, fn, context);
+    return this;
+  }
+
+  /** Listens to a plugin event once. */
+  once<K extends keyof NpcVoiceEventMap & string>(event: K, fn: (...args: NpcVoiceEventMap[K]) => void, context?: unknown): this {
+    this.core.events.once(event, fn, context);
+    return this;
+  }
+
+  /** Removes a listener added with `on`/`once`. */
+  off<K extends keyof NpcVoiceEventMap & string>(event: K, fn?: (...args: NpcVoiceEventMap[K]) => void, context?: unknown): this {
+    this.core.events.off(event, fn, context);
+    return this;
+  }
+
+  private playerPose(): PlayerPose | null {
+    const listener = this.core.options.listener;
+    let x: number;
+    let y: number;
+    if (listener === 'camera') {
+      const cam = this.scene?.cameras?.main;
+      if (!cam) return null;
+      x = cam.midPoint.x;
+      y = cam.midPoint.y;
+    } else {
+      x = listener.x;
+      y = listener.y;
+    }
+    const facing = this.core.options.playerFacing?.() ?? null;
+    return facing ? { x, y, facingX: facing.x, facingY: facing.y } : { x, y };
+  }
+}
+
+/** A `config.plugins.scene` entry. */
+export interface NpcVoicePluginEntry<G extends object = object> {
+  key: string;
+  plugin: new (scene: Phaser.Scene, pluginManager: Phaser.Plugins.PluginManager, pluginKey: string) => NpcVoicePlugin<G>;
+  mapping: 'npcVoice';
+  data: NpcVoiceOptions<G>;
+}
+
+/**
+ * Builds the scene-plugin entry for the game config; options are validated now so mistakes fail at startup.
+ * @throws NpcVoiceConfigError naming the option to fix.
+ * @example
+ * new Phaser.Game({
+ *   plugins: { scene: [createNpcVoicePlugin({ personas: { blacksmith }, tools: [giveItem] })] },
+ * });
+ */
+export function createNpcVoicePlugin<G extends object = object>(options: NpcVoiceOptions<G> = {}): NpcVoicePluginEntry<G> {
+  resolveOptions(options);
+  // Phaser constructs scene plugins with (scene, manager, key) only, so the options are bound in a subclass.
+  class ConfiguredNpcVoicePlugin extends NpcVoicePlugin<G> {
+    constructor(scene: Phaser.Scene, pluginManager: Phaser.Plugins.PluginManager, pluginKey: string) {
+      super(scene, pluginManager, pluginKey, options);
+    }
+  }
+  return { key: 'NpcVoicePlugin', plugin: ConfiguredNpcVoicePlugin, mapping: 'npcVoice', data: options };
+}
+
+declare global {
+  namespace Phaser {
+    interface Scene {
+      /** The NPC voice plugin, when installed with `createNpcVoicePlugin()`. */
+      npcVoice: NpcVoicePlugin;
+    }
+  }
+}

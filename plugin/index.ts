@@ -1,0 +1,11 @@
+// Public entry point of phaser-npc-voice. Curated: nothing is exported by accident.
+export { NpcVoicePlugin, createNpcVoicePlugin, type NpcVoicePluginEntry } from './NpcVoicePlugin.js';
+export { NpcBinding, type NpcSprite, type NpcState, type ConversationLine } from './NpcBinding.js';
+export { NpcVoiceEvents, type NpcVoiceEventMap, type NpcVoiceEventName, type NpcUsage } from './events.js';
+export { defineGameTool, type GameTool, type GameToolContext, type ToolNpcInfo } from './tools/defineGameTool.js';
+export { NpcVoiceError, NpcVoiceConfigError, MintError, ToolError, NpcSessionError } from './errors.js';
+export type { NpcVoiceOptions, Positioned } from './options.js';
+export type { AudioBackend, VoiceOutput, VoiceMixerLike, MicSource, MicUnavailableReason } from './audioBackend.js';
+export type { EphemeralKey } from './session/mintClient.js';
+export { parsePersona, parsePersonaJson, PersonaError, type PersonaIssue, type PersonaParseResult } from './shared/parsePersona.js';
+export type { Persona, PersonaInput } from './shared/personaSchema.js';

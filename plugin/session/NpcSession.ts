@@ -1,0 +1,576 @@
+import type { RealtimeSession, RealtimeTransportLayer } from '@openai/agents-realtime';
+import { z } from 'zod';
+import type { VoiceOutput } from '../audioBackend.js';
+import { MintError, NpcSessionError, NpcVoiceError, messageOf } from '../errors.js';
+import type { NpcUsage } from '../events.js';
+import type { Persona } from '../shared/personaSchema.js';
+import { buildInstructions } from '../shared/sessionConfig.js';
+import type { GameTool, GameToolContext } from '../tools/defineGameTool.js';
+import type { ToolRunResult } from '../tools/runGameTool.js';
+import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff.js';
+import type { RealtimeSdk, } from './loadRealtimeSdk.js';
+import type { EphemeralKey } from './mintClient.js';
+import type { WebRtcHandle } from './realtimeSdk.js';
+import { instructionsWithMemory, isPushToTalk, type ConversationLine } from './sessionOptions.js';
+
+/** What the player sees of an NPC's conversation. */
+export type NpcState = 'idle' | 'connecting' | 'listening' | 'thinking' | 'speaking' | 'closed' | 'error';
+
+/** Which transport a session uses. */
+export type TransportKind = 'websocket' | 'webrtc';
+
+/** Callbacks through which a session reports to its binding (which turns them into plugin events). */
+export interface NpcSessionListener {
+  state(state: NpcState, previous: NpcState): void;
+  playerTranscript(text: string, final: boolean): void;
+  npcTranscriptDelta(delta: string): void;
+  npcTranscript(text: string): void;
+  speaking(speaking: boolean): void;
+  toolStart(toolName: string, args: unknown): void;
+  toolEnd(toolName: string, result: ToolRunResult): void;
+  usage(usage: NpcUsage): void;
+  error(error: NpcVoiceError): void;
+}
+
+/** Microphone tracks for WebRTC sessions (each session sends its own clone). */
+export interface MicTrackSource {
+  /** A new clone of the microphone track, or null while the mic is not open. */
+  cloneTrack(): MediaStreamTrack | null;
+  /** A silent track to send until the microphone opens. */
+  placeholderTrack(): MediaStreamTrack | null;
+}
+
+/** Everything a session needs, injected so it runs in Node with a scripted transport. */
+export interface NpcSessionOptions {
+  persona: () => Persona;
+  mint: (personaId: string) => Promise<EphemeralKey>;
+  loadSdk: () => Promise<RealtimeSdk>;
+  transport: TransportKind;
+  voice: () => VoiceOutput | null;
+  /** The game tools this NPC may use (already filtered by the persona's allowlist). */
+  tools: () => readonly GameTool[];
+  toolContext: () => GameToolContext;
+  listener: NpcSessionListener;
+  mic?: MicTrackSource;
+  /** Replaces the real transport (tests: `ScriptedRealtimeTransport`). */
+  createTransport?: () => RealtimeTransportLayer;
+  backoff?: BackoffOptions;
+  random?: () => number;
+}
+
+type Connection =
+  | { status: 'idle' }
+  | { status: 'connecting'; attempt: number }
+  | { status: 'live'; attempt: number; live: LiveParts }
+  | { status: 'backoff'; attempt: number; timer: ReturnType<typeof setTimeout> }
+  | { status: 'failed'; untilMs: number }
+  | { status: 'closed' };
+
+interface LiveParts {
+  sdk: RealtimeSdk;
+  session: RealtimeSession;
+  rtc: WebRtcHandle | null;
+  detach: () => void;
+}
+
+// Wire events read from `transport_event` (the SDK passes every server event through unvalidated).
+const InputDelta = z.object({ type: z.literal('conversation.item.input_audio_transcription.delta'), item_id: z.string(), delta: z.string() });
+const InputDone = z.object({ type: z.literal('conversation.item.input_audio_transcription.completed'), item_id: z.string(), transcript: z.string() });
+const OutputDelta = z.object({ type: z.enum(['response.output_audio_transcript.delta', 'response.output_text.delta']), delta: z.string() });
+const OutputAudioDone = z.object({ type: z.literal('response.output_audio_transcript.done'), transcript: z.string() });
+const OutputTextDone = z.object({ type: z.literal('response.output_text.done'), text: z.string() });
+const ResponseDone = z.object({
+  type: z.literal('response.done'),
+  response: z.object({
+    usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).nullish(),
+  }),
+});
+const EventType = z.object({ type: z.string() });
+
+/** Audio shorter than this is not committed: the API rejects a commit of less than 100 ms with an error. */
+const MIN_COMMIT_MS = 100;
+const SAMPLES_PER_MS = 24;
+
+/**
+ * One NPC's Realtime connection: mints a key, opens a `RealtimeSession` with the persona's agent, feeds audio to
+ * the NPC's voice, reports transcripts and tool calls, and reconnects with backoff after an unexpected drop.
+ * Phaser-free. Every async step checks an attempt token, so a close (or newer attempt) makes stale work a no-op.
+ */
+export class NpcSession {
+  private conn: Connection = { status: 'idle' };
+  private attemptSeq = 0;
+  private retries = 0;
+  private speaking = false;
+  private responding = false;
+  private lastState: NpcState = 'idle';
+  private micEnabled = false;
+  private uncommittedSamples = 0;
+  private readonly pendingTexts: string[] = [];
+  private readonly playerPartial = new Map<string, string>();
+  private npcPartial = '';
+  private readonly lines: ConversationLine[] = [];
+  private voiceListener: ((speaking: boolean) => void) | null = null;
+
+  constructor(private readonly options: NpcSessionOptions) {}
+
+  /** The binding-level state. */
+  get state(): NpcState {
+    return this.lastState;
+  }
+
+  /** Whether a connection is open, being opened, or waiting to retry (the live-session policy counts these). */
+  get active(): boolean {
+    const s = this.conn.status;
+    return s === 'connecting' || s === 'live' || s === 'backoff';
+  }
+
+  /** Whether the session is connected now. */
+  get live(): boolean {
+    return this.conn.status === 'live';
+  }
+
+  /** The conversation so far (kept across reconnects). */
+  get history(): readonly ConversationLine[] {
+    return this.lines;
+  }
+
+  /** Whether this NPC waits for the app to commit the player's audio (push-to-talk persona). */
+  get pushToTalk(): boolean {
+    return isPushToTalk(this.options.persona());
+  }
+
+  /** The underlying SDK session while live (escape hatch for advanced use and tests). */
+  get realtimeSession(): RealtimeSession | null {
+    return this.conn.status === 'live' ? this.conn.live.session : null;
+  }
+
+  /**
+   * Connects unless already connected or connecting. After retries were exhausted, `open()` is ignored until the
+   * cool-down ends unless `force` (the player explicitly talks to the NPC).
+   */
+  open(force = false): void {
+    const c = this.conn;
+    if (c.status === 'closed' || c.status === 'connecting' || c.status === 'live') return;
+    if (c.status === 'failed' && !force && Date.now() < c.untilMs) return;
+    if (c.status === 'backoff') {
+      if (!force) return;
+      clearTimeout(c.timer);
+    }
+    this.retries = 0;
+    void this.connect();
+  }
+
+  /** Closes the connection on purpose (idle, out of range). Keeps the history. Idempotent. */
+  close(): void {
+    if (this.conn.status === 'closed') return;
+    this.teardownConnection();
+    this.conn = { status: 'idle' };
+    this.refreshState();
+  }
+
+  /** Closes for good; the session cannot be reopened. Idempotent. */
+  destroy(): void {
+    if (this.conn.status === 'closed') return;
+    this.teardownConnection();
+    this.conn = { status: 'closed' };
+    this.pendingTexts.length = 0;
+    this.refreshState();
+  }
+
+  /** Sends the player's typed words; connects first if needed (the text waits for the connection). */
+  say(text: string): void {
+    if (this.conn.status === 'closed') return;
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    if (this.conn.status !== 'live') {
+      this.pendingTexts.push(trimmed);
+      this.open(true);
+      return;
+    }
+    this.sendText(this.conn.live, trimmed);
+  }
+
+  /** Stops the NPC mid-sentence: cancels the response, truncates what was not heard, silences the voice. */
+  interrupt(): void {
+    if (this.conn.status !== 'live') return;
+    const { session } = this.conn.live;
+    this.guard(() => {
+      const hadAudio = this.speaking;
+      session.interrupt();
+      // The WebSocket transport's interrupt() is a no-op before the first audio delta; cancel explicitly then.
+      if (!hadAudio && this.responding && this.options.transport === 'websocket') {
+        session.transport.sendEvent({ type: 'response.cancel' });
+      }
+    });
+    this.options.voice()?.stop();
+    this.setSpeaking(false);
+  }
+
+  /** Streams microphone audio (WebSocket; WebRTC sends the track instead). Dropped when not live. */
+  sendAudio(pcm: Int16Array): void {
+    if (this.conn.status !== 'live' || this.options.transport !== 'websocket' || pcm.length === 0) return;
+    const { session } = this.conn.live;
+    const buffer = new ArrayBuffer(pcm.length * 2);
+    const view = new DataView(buffer);
+    for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i] ?? 0, true);
+    this.uncommittedSamples += pcm.length;
+    this.guard(() => session.sendAudio(buffer));
+  }
+
+  /** The player pressed push-to-talk: barge in on the NPC and start a fresh input buffer. */
+  beginTurn(): void {
+    if (this.speaking || this.responding) this.interrupt();
+    if (this.conn.status !== 'live' || !this.pushToTalk) return;
+    const { session } = this.conn.live;
+    this.uncommittedSamples = 0;
+    this.guard(() => session.transport.sendEvent({ type: 'input_audio_buffer.clear' }));
+  }
+
+  /**
+   * The player released push-to-talk. With turn detection off the server neither commits nor answers by itself,
+   * so commit the buffer and request a response (the SDK sequences `response.create` for us).
+   */
+  endTurn(): void {
+    if (this.conn.status !== 'live' || !this.pushToTalk) return;
+    const { session } = this.conn.live;
+    const tooShort = this.options.transport === 'websocket' && this.uncommittedSamples < MIN_COMMIT_MS * SAMPLES_PER_MS;
+    this.uncommittedSamples = 0;
+    this.guard(() => {
+      if (tooShort) {
+        session.transport.sendEvent({ type: 'input_audio_buffer.clear' });
+        return;
+      }
+      session.transport.sendEvent({ type: 'input_audio_buffer.commit' });
+      this.requestResponse(session);
+    });
+    if (!tooShort) this.setResponding(true);
+  }
+
+  /** Enables this session's microphone track (WebRTC) — only the addressed NPC hears the player. */
+  setMicEnabled(enabled: boolean): void {
+    this.micEnabled = enabled;
+    if (this.conn.status === 'live') this.conn.live.rtc?.setMicEnabled(enabled);
+  }
+
+  /** The microphone opened: replace the WebRTC placeholder with a clone of it. */
+  micOpened(): void {
+    if (this.conn.status !== 'live' || !this.conn.live.rtc) return;
+    const clone = this.options.mic?.cloneTrack();
+    if (clone) this.conn.live.rtc.setMicTrack(clone);
+  }
+
+  /** Applies a new persona to the live session (`updateAgent`); a voice change applies from the next session. */
+  applyPersona(): void {
+    if (this.conn.status !== 'live') return;
+    const { sdk, session } = this.conn.live;
+    const agent = this.buildAgent(sdk);
+    session.updateAgent(agent).catch((err: unknown) => this.report(new NpcSessionError('update_failed', `could not update the persona: ${messageOf(err)}`, { cause: err })));
+  }
+
+  private async connect(): Promise<void> {
+    const attempt = ++this.attemptSeq;
+    this.conn = { status: 'connecting', attempt };
+    this.refreshState();
+    const persona = this.options.persona();
+    let parts: LiveParts | null = null;
+    try {
+      const [sdk, key] = await Promise.all([this.options.loadSdk(), this.options.mint(persona.id)]);
+      if (!this.isCurrent(attempt)) return;
+      parts = this.createParts(sdk, key);
+      const url = this.options.transport === 'webrtc' ? webRtcCallsUrl(key.url) : key.url;
+      await parts.session.connect({ apiKey: key.value, url });
+      if (!this.isCurrent(attempt)) {
+        disposeParts(parts);
+        return;
+      }
+      this.conn = { status: 'live', attempt, live: parts };
+      this.retries = 0;
+      this.setResponding(false);
+      if (parts.rtc) parts.rtc.setMicEnabled(this.micEnabled);
+      this.refreshState();
+      const texts = this.pendingTexts.splice(0);
+      for (const text of texts) this.sendText(parts, text);
+    } catch (err) {
+      if (parts) disposeParts(parts);
+      if (!this.isCurrent(attempt)) return;
+      const error =
+        err instanceof NpcVoiceError ? err : new NpcSessionError('connect_failed', `could not connect: ${messageOf(err)}`, { cause: err });
+      this.report(error);
+      this.scheduleReconnect(error instanceof MintError ? error.retryAfterMs : null);
+    }
+  }
+
+  private createParts(sdk: RealtimeSdk, key: EphemeralKey): LiveParts {
+    const persona = this.options.persona();
+    let rtc: WebRtcHandle | null = null;
+    let transport: RealtimeTransportLayer;
+    if (this.options.createTransport) {
+      transport = this.options.createTransport();
+    } else if (this.options.transport === 'webrtc') {
+      const track = this.options.mic?.cloneTrack() ?? this.options.mic?.placeholderTrack() ?? null;
+      if (!track) throw new NpcSessionError('no_audio_track', 'WebRTC needs a microphone or an AudioContext for a placeholder track');
+      rtc = sdk.createWebRtcTransport(track, (stream) => this.options.voice()?.attachStream(stream));
+      transport = rtc.transport;
+    } else {
+      transport = sdk.createWebSocketTransport(() => this.options.voice());
+    }
+    const session = sdk.createSession(this.buildAgent(sdk), transport, persona, key.model);
+    const parts: LiveParts = { sdk, session, rtc, detach: () => {} };
+    parts.detach = this.attach(session, transport);
+    return parts;
+  }
+
+  private buildAgent(sdk: RealtimeSdk) {
+    const persona = this.options.persona();
+    const ctx = this.options.toolContext();
+    const hooks = {
+      onStart: (name: string, args: unknown) => this.options.listener.toolStart(name, args),
+      onEnd: (name: string, result: ToolRunResult) => this.options.listener.toolEnd(name, result),
+    };
+    const tools = this.options.tools().map((t) => sdk.toSdkTool(t, ctx, hooks));
+    const instructions = instructionsWithMemory(buildInstructions(persona), persona, this.lines);
+    return sdk.createNpcAgent(persona, instructions, tools);
+  }
+
+  private attach(session: RealtimeSession, transport: RealtimeTransportLayer): () => void {
+    const onTransportEvent = (event: unknown) => this.onServerEvent(event);
+    const onAgentStart = () => this.setResponding(true);
+    const onAgentEnd = () => this.setResponding(false);
+    const onAudioStart = () => {
+      if (!this.options.voice()) this.setSpeaking(true);
+    };
+    const onAudioStopped = () => {
+      if (!this.options.voice()) this.setSpeaking(false);
+    };
+    const onInterrupted = () => {
+      this.options.voice()?.stop();
+      this.setSpeaking(false);
+    };
+    const onError = (e: { error: unknown }) => this.report(new NpcSessionError('realtime_error', realtimeErrorMessage(e.error), { cause: e.error }));
+    const onConnection = (status: string) => {
+      if (status === 'disconnected') this.onDropped(transport);
+    };
+    const voice = this.options.voice();
+    const onVoiceSpeaking = (on: boolean) => this.setSpeaking(on);
+    session.on('transport_event', onTransportEvent);
+    session.on('agent_start', onAgentStart);
+    session.on('agent_end', onAgentEnd);
+    session.on('audio_start', onAudioStart);
+    session.on('audio_stopped', onAudioStopped);
+    session.on('audio_interrupted', onInterrupted);
+    session.on('error', onError);
+    transport.on('connection_change', onConnection);
+    // WebSocket: the player knows when audio is really heard. WebRTC: output_audio_buffer.* events (see below).
+    if (voice && this.options.transport === 'websocket') {
+      voice.on('speaking', onVoiceSpeaking);
+      this.voiceListener = onVoiceSpeaking;
+    }
+    return () => {
+      session.off('transport_event', onTransportEvent);
+      session.off('agent_start', onAgentStart);
+      session.off('agent_end', onAgentEnd);
+      session.off('audio_start', onAudioStart);
+      session.off('audio_stopped', onAudioStopped);
+      session.off('audio_interrupted', onInterrupted);
+      session.off('error', onError);
+      transport.off('connection_change', onConnection);
+      if (voice && this.voiceListener) {
+        voice.off('speaking', this.voiceListener);
+        this.voiceListener = null;
+      }
+    };
+  }
+
+  private onServerEvent(event: unknown): void {
+    const typed = EventType.safeParse(event);
+    if (!typed.success) return;
+    const l = this.options.listener;
+    switch (typed.data.type) {
+      case 'conversation.item.input_audio_transcription.delta': {
+        const e = InputDelta.safeParse(event);
+        if (!e.success) return;
+        const text = (this.playerPartial.get(e.data.item_id) ?? '') + e.data.delta;
+        this.playerPartial.set(e.data.item_id, text);
+        l.playerTranscript(text, false);
+        return;
+      }
+      case 'conversation.item.input_audio_transcription.completed': {
+        const e = InputDone.safeParse(event);
+        if (!e.success) return;
+        this.playerPartial.delete(e.data.item_id);
+        const text = e.data.transcript.trim();
+        if (text) this.lines.push({ role: 'player', text });
+        l.playerTranscript(text, true);
+        return;
+      }
+      case 'response.output_audio_transcript.delta':
+      case 'response.output_text.delta': {
+        const e = OutputDelta.safeParse(event);
+        if (!e.success) return;
+        this.npcPartial += e.data.delta;
+        l.npcTranscriptDelta(e.data.delta);
+        return;
+      }
+      case 'response.output_audio_transcript.done':
+      case 'response.output_text.done': {
+        const a = OutputAudioDone.safeParse(event);
+        const t = OutputTextDone.safeParse(event);
+        const text = (a.success ? a.data.transcript : t.success ? t.data.text : this.npcPartial).trim();
+        this.npcPartial = '';
+        if (text) this.lines.push({ role: 'npc', text });
+        l.npcTranscript(text);
+        return;
+      }
+      case 'response.done': {
+        const e = ResponseDone.safeParse(event);
+        const u = e.success ? e.data.response.usage : null;
+        if (u) l.usage({ inputTokens: u.input_tokens, outputTokens: u.output_tokens, totalTokens: u.total_tokens });
+        return;
+      }
+      case 'output_audio_buffer.started':
+        if (this.options.transport === 'webrtc') this.setSpeaking(true);
+        return;
+      case 'output_audio_buffer.stopped':
+      case 'output_audio_buffer.cleared':
+        if (this.options.transport === 'webrtc') this.setSpeaking(false);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onDropped(transport: RealtimeTransportLayer): void {
+    const c = this.conn;
+    // Only an unexpected drop of the current connection reconnects; our own close() detached first.
+    if (c.status !== 'live' || c.live.session.transport !== transport) return;
+    this.report(new NpcSessionError('connection_lost', 'the Realtime connection dropped; reconnecting'));
+    this.teardownConnection();
+    this.scheduleReconnect(null);
+  }
+
+  private scheduleReconnect(retryAfterMs: number | null): void {
+    const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
+    this.retries++;
+    if (this.retries > backoff.maxAttempts) {
+      this.conn = { status: 'failed', untilMs: Date.now() + backoff.maxMs };
+      this.report(new NpcSessionError('retries_exhausted', `gave up after ${backoff.maxAttempts} attempts to connect`));
+      this.refreshState();
+      return;
+    }
+    const delay = backoffDelayMs(this.retries, backoff, retryAfterMs, this.options.random);
+    const attempt = ++this.attemptSeq;
+    const timer = setTimeout(() => {
+      if (this.isCurrent(attempt)) void this.connect();
+    }, delay);
+    this.conn = { status: 'backoff', attempt, timer };
+    this.refreshState();
+  }
+
+  private teardownConnection(): void {
+    const c = this.conn;
+    // Bumping the token turns any in-flight connect into a no-op when its awaits return.
+    this.attemptSeq++;
+    if (c.status === 'backoff') clearTimeout(c.timer);
+    if (c.status === 'live') disposeParts(c.live);
+    this.options.voice()?.stop();
+    this.setSpeaking(false);
+    this.responding = false;
+    this.uncommittedSamples = 0;
+    this.npcPartial = '';
+    this.playerPartial.clear();
+  }
+
+  private isCurrent(attempt: number): boolean {
+    const c = this.conn;
+    return (c.status === 'connecting' || c.status === 'backoff' || c.status === 'live') && c.attempt === attempt && this.attemptSeq === attempt;
+  }
+
+  private sendText(parts: LiveParts, text: string): void {
+    if (this.speaking || this.responding) this.interrupt();
+    this.lines.push({ role: 'player', text });
+    this.guard(() => parts.session.sendMessage(text));
+    this.setResponding(true);
+  }
+
+  private requestResponse(session: RealtimeSession): void {
+    const transport = session.transport;
+    if (transport.requestResponse) transport.requestResponse();
+    else transport.sendEvent({ type: 'response.create' });
+  }
+
+  private setSpeaking(on: boolean): void {
+    if (this.speaking === on) return;
+    this.speaking = on;
+    this.options.listener.speaking(on);
+    this.refreshState();
+  }
+
+  private setResponding(on: boolean): void {
+    if (this.responding === on) return;
+    this.responding = on;
+    this.refreshState();
+  }
+
+  private refreshState(): void {
+    const next = this.computeState();
+    if (next === this.lastState) return;
+    const previous = this.lastState;
+    this.lastState = next;
+    this.options.listener.state(next, previous);
+  }
+
+  private computeState(): NpcState {
+    switch (this.conn.status) {
+      case 'idle':
+        return 'idle';
+      case 'connecting':
+      case 'backoff':
+        return 'connecting';
+      case 'failed':
+        return 'error';
+      case 'closed':
+        return 'closed';
+      case 'live':
+        return this.speaking ? 'speaking' : this.responding ? 'thinking' : 'listening';
+    }
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.report(new NpcSessionError('send_failed', messageOf(err), { cause: err }));
+    }
+  }
+
+  private report(error: NpcVoiceError): void {
+    this.options.listener.error(error);
+  }
+}
+
+function disposeParts(parts: LiveParts): void {
+  parts.detach();
+  try {
+    parts.session.close();
+  } catch {
+    // Closing a half-open transport can throw; the connection is being discarded either way.
+  }
+  parts.rtc?.dispose();
+}
+
+/** Turns the minted WebSocket URL into the WebRTC SDP endpoint of the same server (`…/v1/realtime/calls`). */
+export function webRtcCallsUrl(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
+  url.search = '';
+  url.pathname = url.pathname.replace(/\/$/, '') + '/calls';
+  return url.toString();
+}
+
+const ApiErrorEvent = z.object({ error: z.object({ message: z.string(), code: z.string().nullish() }) });
+
+function realtimeErrorMessage(error: unknown): string {
+  const parsed = ApiErrorEvent.safeParse(error);
+  if (parsed.success) return `Realtime API error${parsed.data.error.code ? ` (${parsed.data.error.code})` : ''}: ${parsed.data.error.message}`;
+  return `Realtime error: ${messageOf(error)}`;
+}

@@ -1,0 +1,126 @@
+// The only module that imports @openai/agents-realtime at run time. It is loaded with a dynamic import
+// (loadRealtimeSdk.ts) when the first NPC session opens, so bundlers split the SDK (~300 KB) out of a game's
+// first load.
+import {
+  OpenAIRealtimeWebRTC,
+  OpenAIRealtimeWebSocket,
+  RealtimeAgent,
+  RealtimeSession,
+  type OpenAIRealtimeWebSocketOptions,
+  type RealtimeTransportLayer,
+  type TransportLayerAudio,
+} from '@openai/agents-realtime';
+import type { Persona } from '../shared/personaSchema.js';
+import { pcm16FromBytes } from '../shared/pcm16.js';
+import { buildSessionConfig } from './sessionOptions.js';
+import { toSdkTool, type SdkGameTool } from '../tools/toSdkTool.js';
+
+export { toSdkTool };
+
+/** Where a WebSocket session's PCM goes, and where its real playback position comes from. */
+export interface PcmSink {
+  push(pcm: Int16Array, itemId: string): void;
+  playedMs(itemId: string): number;
+}
+
+/**
+ * WebSocket transport that feeds each audio chunk to the NPC's player tagged with its item id, and truncates an
+ * interrupted answer at the position the player really reached (realtime-protocol.md §2.2) instead of the SDK's
+ * wall-clock estimate, which is wrong as soon as playback lags (jitter buffer, a paused game, a late unlock).
+ */
+export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
+  constructor(
+    private readonly sink: () => PcmSink | null,
+    options?: OpenAIRealtimeWebSocketOptions,
+  ) {
+    super(options);
+  }
+
+  protected override _onAudio(audioEvent: TransportLayerAudio): void {
+    const itemId = this.currentItemId;
+    const sink = this.sink();
+    if (sink && itemId !== undefined) sink.push(pcm16FromBytes(new Uint8Array(audioEvent.data)), itemId);
+    // Still emit `audio` / `audio_start` so session listeners keep working.
+    super._onAudio(audioEvent);
+  }
+
+  override _interrupt(elapsedTime: number, cancelOngoingResponse = true): void {
+    const itemId = this.currentItemId;
+    const sink = this.sink();
+    const played = sink && itemId !== undefined ? sink.playedMs(itemId) : elapsedTime;
+    // The SDK clamps to the received length; a non-finite value from a broken player falls back to its estimate.
+    super._interrupt(Number.isFinite(played) ? Math.max(0, played) : elapsedTime, cancelOngoingResponse);
+  }
+}
+
+/** A WebRTC transport plus the handles the plugin needs to route the mic and the remote voice. */
+export interface WebRtcHandle {
+  transport: OpenAIRealtimeWebRTC;
+  /** Enables or disables this session's own clone of the microphone track. */
+  setMicEnabled(enabled: boolean): void;
+  /** Replaces the sent track (placeholder → microphone clone once the mic opens). */
+  setMicTrack(track: MediaStreamTrack): void;
+  /** Stops the clones this handle created. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * Builds a WebRTC transport whose audio element is muted (the voice is played through Web Audio by `onStream`),
+ * sending `initialTrack` (a clone of the microphone, or a silent placeholder) disabled until the NPC is addressed.
+ */
+export function createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: (stream: MediaStream) => void): WebRtcHandle {
+  const audioElement = document.createElement('audio');
+  // Muted but attached: Chrome delivers silence to Web Audio from a remote stream that no element plays.
+  audioElement.muted = true;
+  let track = initialTrack;
+  track.enabled = false;
+  let peer: RTCPeerConnection | null = null;
+  const onTrack = (event: RTCTrackEvent) => onStream(event.streams[0] ?? new MediaStream([event.track]));
+  const transport = new OpenAIRealtimeWebRTC({
+    audioElement,
+    mediaStream: new MediaStream([track]),
+    changePeerConnection: (pc) => {
+      peer = pc;
+      pc.addEventListener('track', onTrack);
+      return pc;
+    },
+  });
+  let disposed = false;
+  return {
+    transport,
+    setMicEnabled(enabled) {
+      track.enabled = enabled;
+    },
+    setMicTrack(next) {
+      next.enabled = track.enabled;
+      const sender = peer?.getSenders().find((s) => s.track?.kind === 'audio');
+      if (!sender) return;
+      void sender.replaceTrack(next).then(() => {
+        track.stop();
+        track = next;
+      });
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      peer?.removeEventListener('track', onTrack);
+      track.stop();
+      audioElement.srcObject = null;
+    },
+  };
+}
+
+/** Creates the agent of one NPC: its name, instructions, voice and allowed tools. */
+export function createNpcAgent(persona: Persona, instructions: string, tools: readonly SdkGameTool[]): RealtimeAgent {
+  return new RealtimeAgent({ name: persona.displayName, instructions, voice: persona.voice, tools: [...tools] });
+}
+
+/** Creates the session of one NPC; `model` must equal the minted key's model. */
+export function createSession(agent: RealtimeAgent, transport: RealtimeTransportLayer, persona: Persona, model: string): RealtimeSession {
+  return new RealtimeSession(agent, { transport, model, config: buildSessionConfig(persona) });
+}
+
+/** Creates the WebSocket transport (exact PCM, exact truncation). */
+export function createWebSocketTransport(sink: () => PcmSink | null): PlayerAwareWebSocket {
+  return new PlayerAwareWebSocket(sink);
+}

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parsePersona } from '../../../plugin/shared/parsePersona.js';
+import type { Persona } from '../../../plugin/shared/personaSchema.js';
+
+/** Reads a persona from assets/personas as raw JSON (what a game passes to the plugin). */
+export function personaJson(id: string): Record<string, unknown> {
+  const path = fileURLToPath(new URL(`../../../assets/personas/${id}.json`, import.meta.url));
+  const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${id}.json is not an object`);
+  return { ...value };
+}
+
+/** A validated persona with optional overrides. */
+export function persona(id: string, overrides: Record<string, unknown> = {}): Persona {
+  const result = parsePersona({ ...personaJson(id), ...overrides }, `${id}.json`);
+  if (!result.ok) throw result.error;
+  return result.persona;
+}
