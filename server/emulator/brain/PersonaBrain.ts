@@ -1,0 +1,234 @@
+import type { Intent, Persona } from '../../../plugin/shared/personaSchema.js';
+import { normalizePhrase } from '../speech/grammar.js';
+
+/** What the brain is asked to answer. */
+export type BrainInput =
+  /** No new player input since the last response (e.g. the game asks the NPC to greet). */
+  | { kind: 'none' }
+  /** The player's words (typed, or recognised from speech). */
+  | { kind: 'text'; text: string }
+  /** The player spoke but nothing in the grammar was recognised. */
+  | { kind: 'unintelligible' }
+  /** The game returned the output of a tool call the brain made. */
+  | { kind: 'tool_result'; intent: Intent | undefined; output: string };
+
+/** Why the brain said what it said (for logs and tests). */
+export type BrainReason =
+  | 'greeting'
+  | 'farewell'
+  | 'refusal'
+  | 'intent'
+  | 'tool_result'
+  | 'knowledge'
+  | 'identity'
+  | 'fallback';
+
+/** The brain's answer: a line to speak (maybe none) and maybe a tool call. */
+export interface BrainDecision {
+  reason: BrainReason;
+  say: string | null;
+  toolCall: { name: string; arguments: string; intent: Intent } | null;
+}
+
+const GREETINGS = ['hello', 'hi', 'hey', 'greetings', 'good morning', 'good afternoon', 'good evening', 'good day', 'howdy', 'hail'];
+const FAREWELLS = ['goodbye', 'good bye', 'bye', 'farewell', 'see you', 'good night', 'take care'];
+const IDENTITY = ['who are you', 'what is your name', "what's your name"];
+
+/** Whether `phrase` occurs in `text` as whole words (both already normalised). */
+function containsPhrase(text: string, phrase: string): boolean {
+  return phrase !== '' && ` ${text} `.includes(` ${phrase} `);
+}
+
+function lookup(value: unknown, path: readonly string[]): unknown {
+  let node = value;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function show(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Fills a persona `resultTemplate`: `{result}` is the raw tool output, `{result.a.b}` a field of the output parsed as
+ * JSON. A field the output lacks falls back to the intent's own tool argument of that name, so a tool that returns a
+ * plain string ("ok") still reads naturally ("The sword is yours").
+ */
+export function fillResultTemplate(template: string, output: string, toolArguments: Record<string, unknown> = {}): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch {
+    parsed = undefined;
+  }
+  return template.replace(/\{result((?:\.[A-Za-z0-9_]+)*)\}/g, (_match, fields: string) => {
+    if (fields === '') return typeof parsed === 'string' ? parsed : output;
+    const path = fields.slice(1).split('.');
+    const fromOutput = lookup(parsed, path);
+    if (fromOutput !== undefined) return show(fromOutput);
+    return show(lookup(toolArguments, path));
+  });
+}
+
+/**
+ * The emulator's deterministic stand-in for the model: maps what the player said to the persona's lines, intents and
+ * tool calls, in a fixed priority (guardrail, intent, farewell, greeting, identity, knowledge, fallback).
+ */
+export class PersonaBrain {
+  private readonly intents: { intent: Intent; phrases: string[] }[];
+  private readonly refuse: string[];
+
+  constructor(readonly persona: Persona) {
+    this.intents = persona.intents.map((intent) => ({ intent, phrases: intent.phrases.map(normalizePhrase) }));
+    this.refuse = persona.guardrails.refuseTopics.map(normalizePhrase);
+  }
+
+  /** The phrases the recognizer should listen for with this persona (common phrases are added by the grammar). */
+  grammarPhrases(): string[] {
+    const phrases = new Set<string>([...GREETINGS, ...FAREWELLS, ...IDENTITY.filter((p) => !p.includes("'"))]);
+    for (const { phrases: list } of this.intents) for (const p of list) phrases.add(p);
+    for (const topic of this.persona.knowledge) {
+      for (const keyword of topic.keywords) {
+        const k = normalizePhrase(keyword);
+        phrases.add(k);
+        phrases.add(`tell me about the ${k}`);
+        phrases.add(`what about the ${k}`);
+      }
+    }
+    for (const topic of this.refuse) {
+      phrases.add(topic);
+      phrases.add(`tell me about ${topic}`);
+    }
+    return [...phrases].filter((p) => p !== '');
+  }
+
+  /**
+   * Every line this persona can say, most likely first, for synthesis ahead of time. Result templates are filled with
+   * the intent's own arguments, which is what most game tools echo back.
+   */
+  warmLines(): string[] {
+    const p = this.persona;
+    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, `I am ${p.displayName}.`];
+    for (const intent of p.intents) {
+      if (intent.say) lines.push(intent.say);
+      if (intent.resultTemplate) lines.push(fillResultTemplate(intent.resultTemplate, '', intent.tool?.arguments ?? {}));
+    }
+    for (const topic of p.knowledge) lines.push(topic.answer);
+    return lines;
+  }
+
+  /** Decides the answer; `availableTools` are the function names the session declares (a call needs its tool). */
+  decide(input: BrainInput, availableTools: ReadonlySet<string>): BrainDecision {
+    const p = this.persona;
+    switch (input.kind) {
+      case 'none':
+        return { reason: 'greeting', say: p.greeting, toolCall: null };
+      case 'unintelligible':
+        return { reason: 'fallback', say: p.fallback, toolCall: null };
+      case 'tool_result': {
+        const template = input.intent?.resultTemplate;
+        const say = template
+          ? fillResultTemplate(template, input.output, input.intent?.tool?.arguments ?? {})
+          : input.intent?.say
+            ? null
+            : input.output.slice(0, 300);
+        return { reason: 'tool_result', say: say === null || say.trim() === '' ? null : say, toolCall: null };
+      }
+      case 'text':
+        return this.decideText(normalizePhrase(input.text), availableTools);
+    }
+  }
+
+  private decideText(text: string, tools: ReadonlySet<string>): BrainDecision {
+    const p = this.persona;
+    if (text === '') return { reason: 'fallback', say: p.fallback, toolCall: null };
+    if (this.refuse.some((topic) => containsPhrase(text, topic))) {
+      return { reason: 'refusal', say: p.guardrails.refusal, toolCall: null };
+    }
+    // Exact phrase first, then the longest phrase contained in what was said ("hello, give me a sword please").
+    const exact = this.intents.find(({ phrases }) => phrases.includes(text));
+    let chosen = exact?.intent;
+    if (!chosen) {
+      let best = 0;
+      for (const { intent, phrases } of this.intents) {
+        for (const phrase of phrases) {
+          if (phrase.length > best && containsPhrase(text, phrase)) {
+            best = phrase.length;
+            chosen = intent;
+          }
+        }
+      }
+    }
+    if (chosen) return this.intentDecision(chosen, tools);
+    if (FAREWELLS.some((f) => containsPhrase(text, f))) return { reason: 'farewell', say: p.farewell, toolCall: null };
+    if (GREETINGS.some((g) => containsPhrase(text, g))) return { reason: 'greeting', say: p.greeting, toolCall: null };
+    if (IDENTITY.some((q) => containsPhrase(text, normalizePhrase(q)))) {
+      return { reason: 'identity', say: `I am ${p.displayName}.`, toolCall: null };
+    }
+    for (const topic of p.knowledge) {
+      if (topic.keywords.some((k) => containsPhrase(text, normalizePhrase(k)))) {
+        return { reason: 'knowledge', say: topic.answer, toolCall: null };
+      }
+    }
+    return { reason: 'fallback', say: p.fallback, toolCall: null };
+  }
+
+  private intentDecision(intent: Intent, tools: ReadonlySet<string>): BrainDecision {
+    const tool = intent.tool;
+    if (tool && tools.has(tool.name)) {
+      return {
+        reason: 'intent',
+        say: intent.say ?? null,
+        toolCall: { name: tool.name, arguments: JSON.stringify(tool.arguments), intent },
+      };
+    }
+    // The game did not declare the tool for this session: say the line, never call an unknown function.
+    return { reason: 'intent', say: intent.say ?? this.persona.fallback, toolCall: null };
+  }
+}
+
+/** The persona used when a session matches none of the loaded ones. */
+export const DEFAULT_PERSONA: Persona = {
+  id: 'default',
+  displayName: 'a villager',
+  voice: 'marin',
+  localVoice: { engine: 'flite', voice: 'slt', rate: 1 },
+  instructions: 'You are a helpful, friendly character in a game.',
+  greeting: 'Hello there, traveler.',
+  farewell: 'Goodbye, and good luck.',
+  fallback: "Sorry, I didn't catch that.",
+  knowledge: [],
+  intents: [],
+  tools: [],
+  hearingRadiusPx: 150,
+  spatial: { refDistance: 100, maxDistance: 600, rolloffFactor: 1, distanceModel: 'inverse', panningModel: 'HRTF' },
+  turnTaking: { mode: 'push_to_talk' },
+  guardrails: { refuseTopics: [], refusal: "I won't speak of that." },
+  memory: true,
+};
+
+/**
+ * Finds the persona of a session: the one bound to its key, else the one whose instructions start the session's
+ * instructions (the longest such, since `buildInstructions` puts them first), else {@link DEFAULT_PERSONA}.
+ */
+export function resolvePersona(
+  personas: ReadonlyMap<string, Persona>,
+  personaId: string | undefined,
+  instructions: string,
+): Persona {
+  if (personaId !== undefined) {
+    const bound = personas.get(personaId);
+    if (bound) return bound;
+  }
+  let best: Persona | undefined;
+  for (const persona of personas.values()) {
+    if (instructions.startsWith(persona.instructions) && (!best || persona.instructions.length > best.instructions.length)) {
+      best = persona;
+    }
+  }
+  return best ?? DEFAULT_PERSONA;
+}

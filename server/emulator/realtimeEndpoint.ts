@@ -1,0 +1,266 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
+import type { PersonaMap } from '../personas/loadPersonas.js';
+import type { KeyStore } from './keyStore.js';
+import { SessionEngine } from './SessionEngine.js';
+import type { SpeechToText, TextToSpeech } from './speech/types.js';
+
+/** Options of {@link attachRealtimeEmulator}. */
+export interface RealtimeEmulatorOptions {
+  keyStore: KeyStore;
+  personas: () => PersonaMap;
+  tts: TextToSpeech;
+  stt: SpeechToText;
+  /** Accept any non-`ek_` bearer key (emulator mode, for server-side clients); `ek_` keys are always checked. */
+  acceptAnyBearer: boolean;
+  /** Most concurrent sessions; more are refused with HTTP 429 before the upgrade (default 200). */
+  maxSessions?: number;
+  /** Model of sessions whose key and URL name none (default `gpt-realtime`). */
+  defaultModel?: string;
+  /** Diagnostic lines (never the console). */
+  log?: (line: string) => void;
+  /** Engine pacing overrides (benchmarks, tests). */
+  burstMs?: number;
+  speedFactor?: number;
+}
+
+/** A mounted emulator endpoint. */
+export interface RealtimeEmulator {
+  /** Closes every session (code 1001) and stops handling upgrades. Safe to call twice. */
+  close(): Promise<void>;
+  /** Sessions currently open. */
+  readonly sessionCount: number;
+}
+
+/** Path of the Realtime WebSocket endpoint. */
+export const REALTIME_PATH = '/v1/realtime';
+/** Messages above this size get an `error` event instead of being processed (the API's 15 MiB audio limit + JSON). */
+export const SOFT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Messages above this size close the socket (1009): they cannot be answered without buffering them whole. */
+export const HARD_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+const BETA_PROTOCOL = 'openai-beta.realtime-v1';
+const KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';
+
+function refuse(socket: Duplex, status: number, reason: string, body: Record<string, unknown>): void {
+  const json = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+  );
+}
+
+function apiError(message: string, code: string | null, type = 'invalid_request_error'): Record<string, unknown> {
+  return { error: { message, type, param: null, code } };
+}
+
+function offeredProtocols(req: http.IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+function rawSize(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
+}
+
+let nextSession = 0;
+
+/**
+ * Mounts the emulated Realtime GA WebSocket endpoint (`/v1/realtime`) on an HTTP server. Other upgrade paths are left
+ * to other listeners. Auth: `Authorization: Bearer` or the browser subprotocol `openai-insecure-api-key.<key>` (the
+ * server then selects `realtime`); `ek_` keys must be valid in `keyStore` (401 otherwise) and start the session from
+ * their minted config; a beta header/subprotocol gets `beta_api_shape_disabled` and close code 4000.
+ *
+ * @example
+ * const emulator = attachRealtimeEmulator(server, { keyStore, personas: () => map, tts, stt, acceptAnyBearer: true });
+ */
+export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulatorOptions): RealtimeEmulator {
+  const log = opts.log ?? (() => {});
+  const maxSessions = opts.maxSessions ?? 200;
+  const sockets = new Set<WebSocket>();
+  let closed = false;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: HARD_MAX_MESSAGE_BYTES,
+    perMessageDeflate: true,
+    // Browsers abort unless the server selects one of the offered protocols; the service selects `realtime`.
+    handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
+  });
+
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return;
+    }
+    if (url.pathname !== REALTIME_PATH) return;
+    try {
+      handleUpgrade(req, socket, head, url);
+    } catch (error) {
+      log(`emulator: upgrade failed: ${(error as Error).message}`);
+      socket.destroy();
+    }
+  };
+
+  const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
+    socket.on('error', () => socket.destroy());
+    if (closed) {
+      refuse(socket, 503, 'Service Unavailable', apiError('The emulator is shutting down.', null, 'server_error'));
+      return;
+    }
+    const protocols = offeredProtocols(req);
+    const auth = req.headers.authorization;
+    const headerKey = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
+    const protocolKey = protocols.find((p) => p.startsWith(KEY_PROTOCOL_PREFIX))?.slice(KEY_PROTOCOL_PREFIX.length);
+    const key = headerKey || protocolKey;
+    if (!key) {
+      refuse(socket, 401, 'Unauthorized', apiError("You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key'));
+      return;
+    }
+    let initialSession: Record<string, unknown> | undefined;
+    let personaId: string | undefined;
+    if (key.startsWith('ek_')) {
+      const found = opts.keyStore.lookup(key);
+      if (found.status !== 'valid') {
+        log(`emulator: refused ${found.status} ephemeral key`);
+        const message = found.status === 'expired' ? 'Ephemeral key has expired.' : 'Incorrect API key provided.';
+        refuse(socket, 401, 'Unauthorized', apiError(message, 'invalid_api_key'));
+        return;
+      }
+      initialSession = found.key.session;
+      personaId = found.key.personaId;
+    } else if (!opts.acceptAnyBearer) {
+      refuse(socket, 401, 'Unauthorized', apiError('Incorrect API key provided.', 'invalid_api_key'));
+      return;
+    }
+    if (sockets.size >= maxSessions) {
+      log(`emulator: refused session: limit of ${maxSessions} reached`);
+      refuse(socket, 429, 'Too Many Requests', apiError(`Too many concurrent sessions (limit ${maxSessions}).`, 'rate_limit_exceeded', 'requests'));
+      return;
+    }
+    const betaHeader = req.headers['openai-beta'];
+    const beta =
+      (typeof betaHeader === 'string' && /realtime\s*=\s*v1/i.test(betaHeader)) || protocols.includes(BETA_PROTOCOL);
+    const keyModel = typeof initialSession?.model === 'string' ? initialSession.model : undefined;
+    const model = keyModel ?? url.searchParams.get('model') ?? opts.defaultModel ?? DEFAULT_REALTIME_MODEL;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (beta) {
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            event_id: `event_beta_${Date.now().toString(36)}`,
+            error: {
+              type: 'invalid_request_error',
+              code: 'beta_api_shape_disabled',
+              message: 'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.',
+              param: null,
+              event_id: null,
+            },
+          }),
+        );
+        ws.close(4000, 'beta_api_shape_disabled');
+        return;
+      }
+      openSession(ws, model, initialSession, personaId);
+    });
+  };
+
+  const openSession = (ws: WebSocket, model: string, initialSession: Record<string, unknown> | undefined, personaId: string | undefined): void => {
+    const name = `s${++nextSession}`;
+    sockets.add(ws);
+    const engine = new SessionEngine({
+      send: (event) => {
+        // Base64 PCM hardly compresses, and deflating every 50 ms chunk costs both ends CPU: send audio as is.
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event), { compress: event.type !== 'response.output_audio.delta' });
+      },
+      tts: opts.tts,
+      stt: opts.stt,
+      personas: opts.personas,
+      model,
+      transport: 'websocket',
+      log,
+      ...(initialSession ? { initialSession } : {}),
+      ...(personaId !== undefined ? { personaId } : {}),
+      ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
+      ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
+    });
+    log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
+    ws.on('message', (data, isBinary) => {
+      try {
+        if (isBinary) {
+          engine.receive('\u0000binary');
+          return;
+        }
+        if (rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
+          ws.send(
+            JSON.stringify({
+              type: 'error',
+              event_id: `event_size_${Date.now().toString(36)}`,
+              error: {
+                type: 'invalid_request_error',
+                code: 'invalid_value',
+                message: `Message too large: ${rawSize(data)} bytes (maximum ${SOFT_MAX_MESSAGE_BYTES}).`,
+                param: null,
+                event_id: null,
+              },
+            }),
+          );
+          return;
+        }
+        engine.receive(rawText(data));
+      } catch (error) {
+        log(`emulator: message handling failed: ${(error as Error).message}`);
+      }
+    });
+    // ws reports protocol violations (e.g. a frame over maxPayload) here and then closes; never let it throw.
+    ws.on('error', (error) => log(`emulator: session ${name} socket error: ${error.message}`));
+    ws.on('close', (code) => {
+      sockets.delete(ws);
+      engine.close();
+      log(`emulator: session ${name} closed (${code})`);
+    });
+    engine.start();
+  };
+
+  server.on('upgrade', onUpgrade);
+
+  let closing: Promise<void> | undefined;
+  return {
+    get sessionCount() {
+      return sockets.size;
+    },
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        server.off('upgrade', onUpgrade);
+        const waits = [...sockets].map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              ws.once('close', () => resolve());
+              ws.close(1001, 'server shutting down');
+              // A peer that never answers the close handshake must not hold shutdown up.
+              setTimeout(() => {
+                ws.terminate();
+                resolve();
+              }, 1000).unref();
+            }),
+        );
+        await Promise.all(waits);
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Persona } from '../../../plugin/shared/personaSchema.js';
+import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
+import { DEFAULT_PERSONA, PersonaBrain, fillResultTemplate, resolvePersona } from '../../../server/emulator/brain/PersonaBrain.js';
+import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPersonas.js';
+
+let personas: PersonaMap;
+let brain: PersonaBrain;
+let blacksmith: Persona;
+const tools = new Set(['give_item']);
+
+beforeAll(async () => {
+  personas = await loadPersonas();
+  blacksmith = personas.get('blacksmith') as Persona;
+  brain = new PersonaBrain(blacksmith);
+});
+
+describe('PersonaBrain', () => {
+  it('greets when there is no new input or the player greets', () => {
+    expect(brain.decide({ kind: 'none' }, tools).say).toBe(blacksmith.greeting);
+    expect(brain.decide({ kind: 'text', text: 'Good morning!' }, tools).say).toBe(blacksmith.greeting);
+  });
+
+  it('says farewell, refuses guarded topics and answers knowledge by keyword', () => {
+    expect(brain.decide({ kind: 'text', text: 'bye' }, tools).say).toBe(blacksmith.farewell);
+    expect(brain.decide({ kind: 'text', text: 'what about magic' }, tools).reason).toBe('refusal');
+    expect(brain.decide({ kind: 'text', text: 'is your steel good' }, tools).say).toBe(blacksmith.knowledge[1]?.answer);
+    expect(brain.decide({ kind: 'text', text: 'purple elephants' }, tools).say).toBe(blacksmith.fallback);
+  });
+
+  it('calls an intent tool only when the session declares it', () => {
+    const withTool = brain.decide({ kind: 'text', text: 'hello, give me a sword please' }, tools);
+    expect(withTool.toolCall).toMatchObject({ name: 'give_item', arguments: '{"item":"sword"}' });
+    const without = brain.decide({ kind: 'text', text: 'give me a sword' }, new Set());
+    expect(without.toolCall).toBeNull();
+    expect(without.say).toBe('A traveler should not walk unarmed.');
+  });
+
+  it('speaks the result template filled from the tool output', () => {
+    const intent = blacksmith.intents[0];
+    expect(brain.decide({ kind: 'tool_result', intent, output: '{"item":"longsword"}' }, tools).say).toBe('There. The longsword is yours. Swing it true.');
+    expect(fillResultTemplate('Got {result}', 'ok')).toBe('Got ok');
+    expect(fillResultTemplate('The {result.item}', 'done', { item: 'shield' })).toBe('The shield');
+  });
+});
+
+describe('resolvePersona', () => {
+  it('prefers the bound persona, then the instructions prefix, then the default', () => {
+    expect(resolvePersona(personas, 'guard', buildInstructions(blacksmith)).id).toBe('guard');
+    expect(resolvePersona(personas, undefined, buildInstructions(blacksmith)).id).toBe('blacksmith');
+    expect(resolvePersona(personas, undefined, 'You are a pirate.')).toBe(DEFAULT_PERSONA);
+  });
+});
