@@ -110,6 +110,8 @@ export class NpcSession {
   private npcPartial = '';
   private readonly lines: ConversationLine[] = [];
   private voiceListener: ((speaking: boolean) => void) | null = null;
+  /** A persona update being sent (`updateAgent` is async); text said meanwhile waits for it. */
+  private updating: Promise<void> | null = null;
 
   constructor(private readonly options: NpcSessionOptions) {}
 
@@ -185,6 +187,11 @@ export class NpcSession {
     if (this.conn.status !== 'live') {
       this.pendingTexts.push(trimmed);
       this.open(true);
+      return;
+    }
+    if (this.updating) {
+      // Otherwise the text would overtake the session.update and be answered by the old persona.
+      this.pendingTexts.push(trimmed);
       return;
     }
     this.sendText(this.conn.live, trimmed);
@@ -263,8 +270,24 @@ export class NpcSession {
   applyPersona(): void {
     if (this.conn.status !== 'live') return;
     const { sdk, session } = this.conn.live;
+    const attempt = this.conn.attempt;
     const agent = this.buildAgent(sdk);
-    session.updateAgent(agent).catch((err: unknown) => this.report(new NpcSessionError('update_failed', `could not update the persona: ${messageOf(err)}`, { cause: err })));
+    const updating = session
+      .updateAgent(agent)
+      .then(
+        () => {},
+        (err: unknown) => this.report(new NpcSessionError('update_failed', `could not update the persona: ${messageOf(err)}`, { cause: err })),
+      )
+      .finally(() => {
+        if (this.updating !== updating) return;
+        this.updating = null;
+        // Text said while the update was on its way goes out now, after it (same connection only).
+        if (this.conn.status === 'live' && this.conn.attempt === attempt) {
+          const live = this.conn.live;
+          for (const text of this.pendingTexts.splice(0)) this.sendText(live, text);
+        }
+      });
+    this.updating = updating;
   }
 
   private async connect(): Promise<void> {
@@ -346,7 +369,11 @@ export class NpcSession {
       this.options.voice()?.stop();
       this.setSpeaking(false);
     };
-    const onError = (e: { error: unknown }) => this.report(new NpcSessionError('realtime_error', realtimeErrorMessage(e.error), { cause: e.error }));
+    const onError = (e: { error: unknown }) => {
+      // A cancel that crossed the response's own `response.done` on the wire: the answer already ended, as wanted.
+      if (realtimeErrorCode(e.error) === 'response_cancel_not_active') return;
+      this.report(new NpcSessionError('realtime_error', realtimeErrorMessage(e.error), { cause: e.error }));
+    };
     const onConnection = (status: string) => {
       if (status === 'disconnected') this.onDropped(transport);
     };
@@ -470,6 +497,7 @@ export class NpcSession {
     const c = this.conn;
     // Bumping the token turns any in-flight connect into a no-op when its awaits return.
     this.attemptSeq++;
+    this.updating = null;
     if (c.status === 'backoff') clearTimeout(c.timer);
     if (c.status === 'live') disposeParts(c.live);
     this.options.voice()?.stop();
@@ -568,6 +596,11 @@ export function webRtcCallsUrl(wsUrl: string): string {
 }
 
 const ApiErrorEvent = z.object({ error: z.object({ message: z.string(), code: z.string().nullish() }) });
+
+function realtimeErrorCode(error: unknown): string | null {
+  const parsed = ApiErrorEvent.safeParse(error);
+  return parsed.success ? (parsed.data.error.code ?? null) : null;
+}
 
 function realtimeErrorMessage(error: unknown): string {
   const parsed = ApiErrorEvent.safeParse(error);

@@ -29,6 +29,9 @@ export interface PcmSink {
  * wall-clock estimate, which is wrong as soon as playback lags (jitter buffer, a paused game, a late unlock).
  */
 export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
+  /** The item last interrupted: deltas of it still in flight must not be played after the barge-in. */
+  private interruptedItemId: string | undefined;
+
   constructor(
     private readonly sink: () => PcmSink | null,
     options?: OpenAIRealtimeWebSocketOptions,
@@ -39,7 +42,7 @@ export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
   protected override _onAudio(audioEvent: TransportLayerAudio): void {
     const itemId = this.currentItemId;
     const sink = this.sink();
-    if (sink && itemId !== undefined) sink.push(pcm16FromBytes(new Uint8Array(audioEvent.data)), itemId);
+    if (sink && itemId !== undefined && itemId !== this.interruptedItemId) sink.push(pcm16FromBytes(new Uint8Array(audioEvent.data)), itemId);
     // Still emit `audio` / `audio_start` so session listeners keep working.
     super._onAudio(audioEvent);
   }
@@ -48,6 +51,7 @@ export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
     const itemId = this.currentItemId;
     const sink = this.sink();
     const played = sink && itemId !== undefined ? sink.playedMs(itemId) : elapsedTime;
+    this.interruptedItemId = itemId;
     // The SDK clamps to the received length; a non-finite value from a broken player falls back to its estimate.
     super._interrupt(Number.isFinite(played) ? Math.max(0, played) : elapsedTime, cancelOngoingResponse);
   }
