@@ -8,6 +8,8 @@ import { personaSessionConfig } from '../plugin/shared/sessionConfig.js';
 import type { ServerConfig } from './config.js';
 import { issueClientSecret } from './emulator/clientSecrets.js';
 import type { KeyStore } from './emulator/keyStore.js';
+import { callsRoutes } from './emulator/webrtc/callsRoutes.js';
+import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { UpstreamError, type Upstream } from './mint/upstream.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
 import type { LogFn } from './redact.js';
@@ -24,6 +26,8 @@ export interface AppDeps {
   log: LogFn;
   /** The origins of this server itself (filled in once the port is known). */
   ownOrigins: () => readonly string[];
+  /** The emulator's WebRTC calls, once it runs (undefined in openai mode: the calls routes answer 501). */
+  realtimeCalls?: () => RealtimeCalls | undefined;
 }
 
 /** Our JSON error shape: `{"error":{"type","code","message"}}`. */
@@ -44,7 +48,7 @@ function clientAddress(c: Context): string {
   }
 }
 
-/** Builds the HTTP app: health, key minting and the emulator's REST endpoint. */
+/** Builds the HTTP app: health, key minting and the emulator's REST endpoints (client secrets, WebRTC calls). */
 export function createApp(deps: AppDeps): Hono {
   const { config, personas, keyStore, upstream, log } = deps;
   const app = new Hono();
@@ -142,6 +146,8 @@ export function createApp(deps: AppDeps): Hono {
     const result = issueClientSecret(body, keyStore, { defaultModel: config.model });
     return c.json(result.body, result.status);
   });
+
+  app.route('/v1/realtime/calls', callsRoutes(() => deps.realtimeCalls?.()));
 
   app.notFound((c) => apiError(c, 404, 'not_found', 'no_route', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {

@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { KeyStore } from './emulator/keyStore.js';
+import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { emulatorUpstream, openaiUpstream } from './mint/upstream.js';
 import { PersonaRegistry } from './personas/PersonaRegistry.js';
 import { redactingLogger, type LogFn } from './redact.js';
@@ -29,6 +30,11 @@ export interface NpcVoiceServer {
   readonly config: ServerConfig;
   readonly keyStore: KeyStore;
   readonly personas: PersonaRegistry;
+  /**
+   * Test hook: drops every emulator Realtime socket abruptly, like a network failure (0 in `openai` mode).
+   * Returns how many were dropped.
+   */
+  dropRealtimeConnections(): number;
   /** Stops listening, closes sockets and watchers. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -48,7 +54,8 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
   const upstream = config.mode === 'openai' ? openaiUpstream(config) : emulatorUpstream(keyStore, config.model);
 
   let ownOrigins: string[] = [];
-  const app = createApp({ config, personas, keyStore, upstream, log, ownOrigins: () => ownOrigins });
+  let realtimeCalls: RealtimeCalls | undefined;
+  const app = createApp({ config, personas, keyStore, upstream, log, ownOrigins: () => ownOrigins, realtimeCalls: () => realtimeCalls });
   const apiListener = getRequestListener(app.fetch);
   const server = http.createServer();
 
@@ -73,6 +80,7 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
 
   const { attachRealtime } = await import('./emulator/attach.js');
   const realtime = await attachRealtime(server, { config, keyStore, personas, log });
+  realtimeCalls = realtime.calls;
   closers.push(() => realtime.close());
 
   await new Promise<void>((resolve, reject) => {
@@ -96,6 +104,7 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
     config: { ...config, port },
     keyStore,
     personas,
+    dropRealtimeConnections: () => realtime.dropConnections(),
     close() {
       closed ??= (async () => {
         personas.close();

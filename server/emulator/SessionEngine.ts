@@ -43,14 +43,38 @@ export interface SessionEngineOptions {
   model: string;
   /** WebRTC sessions get no `response.output_audio.delta`; audio goes to `onOutputAudio` instead. */
   transport: 'websocket' | 'webrtc';
-  /** WebRTC: receives the assistant's PCM16 24 kHz audio as it is produced. */
+  /** WebRTC: receives the assistant's PCM16 24 kHz audio as it is produced (ignored when `audioOutput` is set). */
   onOutputAudio?: (pcm: Int16Array, responseId: string) => void;
+  /**
+   * WebRTC: the outgoing media track, played in real time by the transport. With it the engine leaves
+   * `output_audio_buffer.started/stopped` to the transport ({@link SessionEngine.outputAudioStarted}) and truncates
+   * at the position actually played when the output is cleared or the player barges in.
+   */
+  audioOutput?: OutputAudioPlayer;
   /** Audio sent at once at the start of a response before pacing starts (default 300 ms). */
   burstMs?: number;
   /** How much faster than real time audio is streamed after the burst (default 4). */
   speedFactor?: number;
   /** Diagnostic lines (never the console). */
   log?: (line: string) => void;
+}
+
+/** Where the assistant's audio was when the output buffer was cleared. */
+export interface PlaybackPosition {
+  responseId: string;
+  itemId: string;
+  /** Audio of the item actually sent to the client before the clear. */
+  playedMs: number;
+}
+
+/** A real-time audio output (WebRTC's outgoing track) that the engine feeds and can cut off. */
+export interface OutputAudioPlayer {
+  /** Queues PCM16 24 kHz audio of a response's item, to be played after what is already queued. */
+  write(pcm: Int16Array, responseId: string, itemId: string): void;
+  /** The response will write no more audio (it finished or was cancelled); what is queued still plays. */
+  end(responseId: string): void;
+  /** Drops all queued audio; returns what was being played, or null when nothing was. */
+  clear(): PlaybackPosition | null;
 }
 
 /** A TTS that can synthesize lines ahead of time at low priority (implemented by CachingTts). */
@@ -232,6 +256,16 @@ export class SessionEngine {
     } catch (error) {
       this.internalError(error, null);
     }
+  }
+
+  /** WebRTC transport: the first frame of a response's audio went out on the media track. */
+  outputAudioStarted(responseId: string): void {
+    if (this.options.transport === 'webrtc') this.emit({ type: 'output_audio_buffer.started', response_id: responseId });
+  }
+
+  /** WebRTC transport: the last frame of a response's audio went out on the media track. */
+  outputAudioStopped(responseId: string): void {
+    if (this.options.transport === 'webrtc') this.emit({ type: 'output_audio_buffer.stopped', response_id: responseId });
   }
 
   /** Stops all work; later calls do nothing and nothing more is sent. Safe to call twice. */
@@ -534,11 +568,35 @@ export class SessionEngine {
       );
       return;
     }
-    const keepBytes = entry.audioFormat === 'pcm' ? Math.floor(audioEndMs * 24) * 2 : audioEndMs * 8;
+    this.truncateEntry(entry, contentIndex, audioEndMs);
+  }
+
+  private truncateEntry(entry: Entry, contentIndex: number, audioEndMs: number): void {
+    const item = entry.item;
+    if (item.type !== 'message') return;
+    const keepBytes = entry.audioFormat === 'pcm' ? Math.floor(audioEndMs * 24) * 2 : Math.floor(audioEndMs * 8);
     entry.audio = [concatBytes(entry.audio).slice(0, keepBytes)];
     // The service drops the transcript of truncated audio (the SDK keeps the text it already had).
     item.content[contentIndex] = { type: 'output_audio', transcript: '' };
-    this.emit({ type: 'conversation.item.truncated', item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs });
+    this.emit({ type: 'conversation.item.truncated', item_id: item.id, content_index: contentIndex, audio_end_ms: audioEndMs });
+  }
+
+  /**
+   * WebRTC: cuts the outgoing audio off and truncates the item being heard at the position actually played, as the
+   * service does by itself over WebRTC; then reports `output_audio_buffer.cleared`.
+   */
+  private clearOutputAudio(cancelled: string | null, always: boolean): void {
+    const played = this.options.audioOutput?.clear() ?? null;
+    if (!played && cancelled === null && !always) return;
+    if (played) {
+      const entry = this.entries[this.indexOf(played.itemId)];
+      const part = entry?.item.type === 'message' ? entry.item.content[0] : undefined;
+      if (entry && part?.type === 'output_audio') {
+        const totalMs = bytesToMs(entry.audio.reduce((n, c) => n + c.length, 0), entry.audioFormat);
+        this.truncateEntry(entry, 0, Math.max(0, Math.min(Math.floor(played.playedMs), Math.floor(totalMs))));
+      }
+    }
+    this.emit({ type: 'output_audio_buffer.cleared', response_id: played?.responseId ?? cancelled ?? '' });
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -648,7 +706,11 @@ export class SessionEngine {
     this.speech = { itemId, startSample: from, recognition };
     this.emit({ type: 'input_audio_buffer.speech_started', item_id: itemId, audio_start_ms: Math.round((from * 1000) / SAMPLE_RATE_HZ) });
     const td = this.turnDetection();
-    if (td && td.interrupt_response !== false && this.active) this.cancelActive('turn_detected');
+    if (!td || td.interrupt_response === false) return;
+    const cancelled = this.active?.id ?? null;
+    if (this.active) this.cancelActive('turn_detected');
+    // Over WebRTC the NPC may still be speaking a response that finished generating: stop the audio too.
+    if (this.options.transport === 'webrtc' && this.options.audioOutput) this.clearOutputAudio(cancelled, false);
   }
 
   private onSpeechStopped(endSample: number): void {
@@ -758,6 +820,10 @@ export class SessionEngine {
     }
     const run = this.active;
     if (run) this.cancelActive('client_cancelled');
+    if (this.options.audioOutput) {
+      this.clearOutputAudio(run?.id ?? null, true);
+      return;
+    }
     this.emit({ type: 'output_audio_buffer.cleared', response_id: run?.id ?? '' });
   }
 
@@ -976,11 +1042,15 @@ export class SessionEngine {
         progress.audioMs += chunkMs;
         run.outputAudioMs += chunkMs;
         this.audioProduced = true;
+        const player = this.options.transport === 'webrtc' ? this.options.audioOutput : undefined;
         if (startedAt < 0) {
           startedAt = performance.now();
-          if (this.options.transport === 'webrtc') this.emit({ type: 'output_audio_buffer.started', response_id: run.id });
+          if (this.options.transport === 'webrtc' && !player) this.emit({ type: 'output_audio_buffer.started', response_id: run.id });
         }
-        if (this.options.transport === 'webrtc') {
+        if (player) {
+          // The media track carries PCM regardless of the session's output format (the codec is negotiated).
+          player.write(run.format === 'pcm' ? pcm16FromBytes(chunk) : this.chunkAsPcm(pcm, c, chunks), run.id, item.id);
+        } else if (this.options.transport === 'webrtc') {
           this.options.onOutputAudio?.(run.format === 'pcm' ? pcm16FromBytes(chunk) : pcm.subarray(0, 0), run.id);
         } else {
           this.emit({ type: 'response.output_audio.delta', ...ref, delta: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64') });
@@ -994,6 +1064,13 @@ export class SessionEngine {
       }
     }
     this.finishCurrentContent(run, 'completed');
+  }
+
+  /** Chunk `c` of `chunks` of a sentence's PCM, for G.711 sessions whose bytes cannot feed a PCM track. */
+  private chunkAsPcm(pcm: Int16Array, c: number, chunks: number): Int16Array {
+    const from = Math.floor((c * pcm.length) / chunks);
+    const to = Math.floor(((c + 1) * pcm.length) / chunks);
+    return pcm.subarray(from, to);
   }
 
   private encodeOutput(pcm: Int16Array, kind: FormatKind): Uint8Array {
@@ -1047,7 +1124,10 @@ export class SessionEngine {
     run.response.status = status;
     run.response.status_details = details;
     run.response.usage = usage;
-    if (this.options.transport === 'webrtc' && run.outputAudioMs > 0 && status === 'completed') {
+    if (this.options.transport === 'webrtc' && this.options.audioOutput) {
+      // The transport reports `output_audio_buffer.stopped` when the last queued frame has actually gone out.
+      if (run.outputAudioMs > 0) this.options.audioOutput.end(run.id);
+    } else if (this.options.transport === 'webrtc' && run.outputAudioMs > 0 && status === 'completed') {
       this.emit({ type: 'output_audio_buffer.stopped', response_id: run.id });
     }
     this.emit({ type: 'response.done', response: structuredClone(run.response) });

@@ -5,6 +5,7 @@ import type { LogFn } from '../redact.js';
 import { CachingTts } from './CachingTts.js';
 import type { KeyStore } from './keyStore.js';
 import { attachRealtimeEmulator } from './realtimeEndpoint.js';
+import { RealtimeCalls } from './webrtc/RealtimeCalls.js';
 import { createFliteTts } from './speech/fliteTts.js';
 import { createSphinxStt } from './speech/sphinxStt.js';
 
@@ -17,13 +18,17 @@ export interface AttachOptions {
 }
 
 /**
- * Mounts the local Realtime emulator (`GET /v1/realtime` WebSocket) with the local speech engines, in emulator mode
- * only: in `openai` mode clients talk to OpenAI and the speech models would only cost memory.
+ * Mounts the local Realtime emulator (`GET /v1/realtime` WebSocket, plus the WebRTC calls that the HTTP app routes to
+ * `calls`) with the local speech engines, in emulator mode only: in `openai` mode clients talk to OpenAI and the
+ * speech models would only cost memory.
  */
-export async function attachRealtime(server: http.Server, options: AttachOptions): Promise<{ close(): Promise<void> }> {
-  if (options.config.mode !== 'emulator') return { close: async () => {} };
+export async function attachRealtime(
+  server: http.Server,
+  options: AttachOptions,
+): Promise<{ close(): Promise<void>; dropConnections(): number; calls?: RealtimeCalls }> {
+  if (options.config.mode !== 'emulator') return { close: async () => {}, dropConnections: () => 0 };
   const [flite, stt] = await Promise.all([createFliteTts({ warmUp: true }), createSphinxStt()]);
-  const emulator = attachRealtimeEmulator(server, {
+  const shared = {
     keyStore: options.keyStore,
     personas: () => options.personas.all(),
     tts: new CachingTts(flite),
@@ -32,10 +37,15 @@ export async function attachRealtime(server: http.Server, options: AttachOptions
     acceptAnyBearer: true,
     defaultModel: options.config.model,
     log: options.log,
-  });
+  };
+  const emulator = attachRealtimeEmulator(server, shared);
+  // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
+  const calls = new RealtimeCalls(shared);
   return {
+    calls,
+    dropConnections: () => emulator.dropConnections(),
     async close() {
-      await emulator.close();
+      await Promise.all([emulator.close(), calls.close()]);
       flite.dispose();
       stt.dispose();
     },

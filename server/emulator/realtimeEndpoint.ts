@@ -32,6 +32,11 @@ export interface RealtimeEmulator {
   close(): Promise<void>;
   /** Sessions currently open. */
   readonly sessionCount: number;
+  /**
+   * Test hook: drops every open session's socket abruptly (no close handshake), as a network failure would, so
+   * clients' reconnect paths can be exercised. Returns how many sockets were dropped.
+   */
+  dropConnections(): number;
 }
 
 /** Path of the Realtime WebSocket endpoint. */
@@ -240,6 +245,11 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   return {
     get sessionCount() {
       return sockets.size;
+    },
+    dropConnections() {
+      const dropped = [...sockets];
+      for (const ws of dropped) ws.terminate();
+      return dropped.length;
     },
     close() {
       closing ??= (async () => {

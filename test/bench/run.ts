@@ -11,6 +11,7 @@ const SECTIONS: { name: string; module: string; fn: string }[] = [
   { name: 'emulator', module: './emulatorBench.js', fn: 'runEmulatorBench' },
   { name: 'stt', module: './sttBench.js', fn: 'runSttBench' },
   { name: 'player', module: './playerBench.js', fn: 'runPlayerBench' },
+  { name: 'webrtc', module: './webrtcBench.js', fn: 'runWebrtcBench' },
   { name: 'bundle', module: './bundleBench.js', fn: 'runBundleBench' },
   { name: 'demo', module: './demoBench.js', fn: 'runDemoBench' },
 ];
@@ -54,3 +55,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// @roamhq/wrtc segfaults on a natural exit once an RTCAudioSource existed; an explicit exit avoids it.
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js';
+import type { PersonaMap } from '../../personas/loadPersonas.js';
+import type { KeyStore } from '../keyStore.js';
+import type { SpeechToText, TextToSpeech } from '../speech/types.js';
+import { loadWrtc, type WrtcLoad } from './loadWrtc.js';
+import { CallSetupError, RealtimeCall } from './RealtimeCall.js';
+
+/** Options of {@link RealtimeCalls}. */
+export interface RealtimeCallsOptions {
+  keyStore: KeyStore;
+  personas: () => PersonaMap;
+  tts: TextToSpeech;
+  stt: SpeechToText;
+  /** Accept any non-`ek_` bearer key (emulator mode); `ek_` keys are always checked. */
+  acceptAnyBearer: boolean;
+  /** Most concurrent calls; more get 429 (default 50: each call runs a libwebrtc peer). */
+  maxCalls?: number;
+  /** Model of calls whose key and session name none (default `gpt-realtime`). */
+  defaultModel?: string;
+  /** Diagnostic lines (never the console). */
+  log?: (line: string) => void;
+  /** Engine pacing overrides (benchmarks, tests). */
+  burstMs?: number;
+  speedFactor?: number;
+  /** Longest wait for ICE gathering before answering (default 3000 ms). */
+  iceGatheringTimeoutMs?: number;
+  /** Loads @roamhq/wrtc (injectable to test the 501 answer). */
+  loadWrtc?: () => Promise<WrtcLoad>;
+}
+
+/** An HTTP answer of the calls endpoint, independent of the HTTP framework. */
+export type CallsReply =
+  | { status: 201; sdp: string; location: string; callId: string }
+  | { status: 200 }
+  | { status: 400 | 401 | 404 | 429 | 500 | 501 | 503; error: { message: string; type: string; code: string | null; param: null } };
+
+/** A call request: the offer and, from the unified (multipart) interface, a session config. */
+export interface CallRequest {
+  authorization: string | undefined;
+  offerSdp: string;
+  session?: Record<string, unknown>;
+}
+
+/** Path of the calls endpoint. */
+export const CALLS_PATH = '/v1/realtime/calls';
+
+function failure(status: Exclude<CallsReply['status'], 200 | 201>, message: string, code: string | null, type = 'invalid_request_error'): CallsReply {
+  return { status, error: { message, type, code, param: null } };
+}
+
+function bearer(authorization: string | undefined): string | undefined {
+  if (typeof authorization !== 'string' || !/^Bearer\s+\S/i.test(authorization)) return undefined;
+  return authorization.replace(/^Bearer\s+/i, '').trim();
+}
+
+/**
+ * The emulator's WebRTC calls (`POST /v1/realtime/calls`, `…/{id}/hangup`): authenticates like the WebSocket
+ * endpoint, answers offers with a {@link RealtimeCall} per call and tracks the live ones.
+ */
+export class RealtimeCalls {
+  private readonly options: RealtimeCallsOptions;
+  private readonly calls = new Map<string, RealtimeCall>();
+  private closing = false;
+
+  constructor(options: RealtimeCallsOptions) {
+    this.options = options;
+  }
+
+  /** Calls currently live. */
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** A live call by id (tests, diagnostics). */
+  get(id: string): RealtimeCall | undefined {
+    return this.calls.get(id);
+  }
+
+  /** Authenticates the request; returns the key's session and persona, or the error reply. */
+  private authenticate(authorization: string | undefined): { ok: true; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
+    const key = bearer(authorization);
+    if (!key) {
+      return { ok: false, reply: failure(401, "You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key') };
+    }
+    if (key.startsWith('ek_')) {
+      const found = this.options.keyStore.lookup(key);
+      if (found.status !== 'valid') {
+        this.options.log?.(`emulator: call refused: ${found.status} ephemeral key`);
+        return { ok: false, reply: failure(401, found.status === 'expired' ? 'Ephemeral key has expired.' : 'Incorrect API key provided.', 'invalid_api_key') };
+      }
+      return { ok: true, session: found.key.session, ...(found.key.personaId !== undefined ? { personaId: found.key.personaId } : {}) };
+    }
+    if (!this.options.acceptAnyBearer) return { ok: false, reply: failure(401, 'Incorrect API key provided.', 'invalid_api_key') };
+    return { ok: true };
+  }
+
+  /** Answers an SDP offer (201 + answer SDP + Location) or with an OpenAI-style error. Never throws. */
+  async create(request: CallRequest): Promise<CallsReply> {
+    const log = this.options.log ?? (() => {});
+    if (this.closing) return failure(503, 'The emulator is shutting down.', null, 'server_error');
+    const auth = this.authenticate(request.authorization);
+    if (!auth.ok) return auth.reply;
+    if (!/^v=0\r?\n/.test(request.offerSdp) || !/\r?\nm=/.test(request.offerSdp)) {
+      return failure(400, 'The request body must be an SDP offer (starting with "v=0" and containing media sections).', 'invalid_offer');
+    }
+    const maxCalls = this.options.maxCalls ?? 50;
+    if (this.calls.size >= maxCalls) {
+      log(`emulator: call refused: limit of ${maxCalls} reached`);
+      return failure(429, `Too many concurrent calls (limit ${maxCalls}).`, 'rate_limit_exceeded', 'requests');
+    }
+    const loaded = await (this.options.loadWrtc ?? loadWrtc)();
+    if (!loaded.ok) {
+      log(`emulator: WebRTC unavailable: ${loaded.reason}`);
+      return failure(501, `WebRTC is not available in this emulator: ${loaded.reason} The WebSocket endpoint /v1/realtime works without it.`, 'webrtc_unavailable', 'server_error');
+    }
+    // The unified interface's session applies on top of what the key was minted with.
+    const initialSession = auth.session || request.session ? { ...(auth.session ?? {}), ...(request.session ?? {}) } : undefined;
+    const model = typeof initialSession?.model === 'string' ? initialSession.model : (this.options.defaultModel ?? DEFAULT_REALTIME_MODEL);
+    const id = `rtc_${randomBytes(12).toString('hex')}`;
+    try {
+      const { call, answerSdp } = await RealtimeCall.open({
+        wrtc: loaded.wrtc,
+        id,
+        offerSdp: request.offerSdp,
+        iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 3000,
+        log,
+        onClosed: (closed) => {
+          if (this.calls.get(closed.id) === closed) this.calls.delete(closed.id);
+        },
+        engine: {
+          tts: this.options.tts,
+          stt: this.options.stt,
+          personas: this.options.personas,
+          model,
+          log,
+          ...(initialSession ? { initialSession } : {}),
+          ...(auth.personaId !== undefined ? { personaId: auth.personaId } : {}),
+          ...(this.options.burstMs !== undefined ? { burstMs: this.options.burstMs } : {}),
+          ...(this.options.speedFactor !== undefined ? { speedFactor: this.options.speedFactor } : {}),
+        },
+      });
+      if (this.closing) {
+        call.close('server shutting down');
+        return failure(503, 'The emulator is shutting down.', null, 'server_error');
+      }
+      this.calls.set(id, call);
+      log(`emulator: call ${id} answered (model ${model}${auth.personaId ? `, persona ${auth.personaId}` : ''})`);
+      return { status: 201, sdp: answerSdp, location: `${CALLS_PATH}/${id}`, callId: id };
+    } catch (error) {
+      if (error instanceof CallSetupError) {
+        log(`emulator: call setup failed: ${error.message}`);
+        return failure(error.status, error.message, error.code, error.status === 500 ? 'server_error' : 'invalid_request_error');
+      }
+      log(`emulator: call setup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return failure(500, 'The emulator could not set up the call.', 'server_error', 'server_error');
+    }
+  }
+
+  /** Ends a call (`POST /v1/realtime/calls/{id}/hangup`). */
+  hangup(callId: string, authorization: string | undefined): CallsReply {
+    const auth = this.authenticate(authorization);
+    if (!auth.ok) return auth.reply;
+    const call = this.calls.get(callId);
+    if (!call) return failure(404, `Call '${callId}' not found.`, 'call_not_found');
+    call.close('hangup');
+    return { status: 200 };
+  }
+
+  /** Ends every call and refuses new ones. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const calls = [...this.calls.values()];
+    for (const call of calls) call.close('server shutting down');
+    await Promise.all(calls.map((call) => call.closedSignal));
+  }
+}
