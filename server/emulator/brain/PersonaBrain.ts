@@ -54,6 +54,20 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** The message of a tool output shaped `{"error": "…"}`, or null when the tool succeeded. */
+export function toolError(output: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch {
+    return null;
+  }
+  const error = lookup(parsed, ['error']);
+  if (error === undefined || error === null || error === false) return null;
+  const message = show(typeof error === 'object' ? (lookup(error, ['message']) ?? error) : error).replace(/[.!?\s]+$/, '');
+  return message === '' ? 'unknown error' : message;
+}
+
 /**
  * Fills a persona `resultTemplate`: `{result}` is the raw tool output, `{result.a.b}` a field of the output parsed as
  * JSON. A field the output lacks falls back to the intent's own tool argument of that name, so a tool that returns a
@@ -131,6 +145,9 @@ export class PersonaBrain {
       case 'unintelligible':
         return { reason: 'fallback', say: p.fallback, toolCall: null };
       case 'tool_result': {
+        // A failed tool reports `{"error": "…"}` (the plugin's tool-error format): say so rather than the success line.
+        const failure = toolError(input.output);
+        if (failure !== null) return { reason: 'tool_result', say: `Hm. That did not work: ${failure}.`, toolCall: null };
         const template = input.intent?.resultTemplate;
         const say = template
           ? fillResultTemplate(template, input.output, input.intent?.tool?.arguments ?? {})

@@ -210,7 +210,7 @@ describe('the plugin session layer against the real server and emulator', () => 
     const smith = bindSmith(h);
     const toolError = h.next(NpcVoiceEvents.TOOL_ERROR, (b) => b === smith);
     const end = h.next(NpcVoiceEvents.TOOL_CALL_END, (b) => b === smith);
-    // The response after the tool output: the emulator fills the intent's template (see the report on this).
+    // The response after the tool output: the NPC says the tool failed rather than its success line.
     const after = h.next(NpcVoiceEvents.NPC_TRANSCRIPT, (b, t) => b === smith && t !== 'A traveler should not walk unarmed.');
     smith.say('give me a sword');
     const [, name, error] = await toolError;
@@ -219,7 +219,8 @@ describe('the plugin session layer against the real server and emulator', () => 
     expect(error.message).toBe('tool "give_item" failed: the forge is cold');
     const [, , output] = await end;
     expect(JSON.parse(output)).toEqual({ error: 'the forge is cold' });
-    await after;
+    const [, failedLine] = await after;
+    expect(failedLine).toBe('Hm. That did not work: the forge is cold.');
     expect(h.game.inventory).toEqual([]);
     expect(errorsOf(h)).toEqual(['tool_failed: tool "give_item" failed: the forge is cold']);
     // The conversation goes on over the same connection.

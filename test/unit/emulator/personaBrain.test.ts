@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
-import { DEFAULT_PERSONA, PersonaBrain, fillResultTemplate, resolvePersona } from '../../../server/emulator/brain/PersonaBrain.js';
+import { DEFAULT_PERSONA, PersonaBrain, fillResultTemplate, resolvePersona, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
 import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPersonas.js';
 
 let personas: PersonaMap;
@@ -41,6 +41,15 @@ describe('PersonaBrain', () => {
     expect(brain.decide({ kind: 'tool_result', intent, output: '{"item":"longsword"}' }, tools).say).toBe('There. The longsword is yours. Swing it true.');
     expect(fillResultTemplate('Got {result}', 'ok')).toBe('Got ok');
     expect(fillResultTemplate('The {result.item}', 'done', { item: 'shield' })).toBe('The shield');
+  });
+
+  it('says the tool failed instead of the success line when the tool reports an error', () => {
+    const intent = blacksmith.intents[0];
+    const decision = brain.decide({ kind: 'tool_result', intent, output: '{"error":"the forge is cold."}' }, tools);
+    expect(decision.say).toBe('Hm. That did not work: the forge is cold.');
+    expect(toolError('{"error":{"message":"no stock"}}')).toBe('no stock');
+    expect(toolError('{"item":"sword"}')).toBeNull();
+    expect(toolError('not json')).toBeNull();
   });
 });
 
