@@ -1,5 +1,4 @@
 import type { RealtimeSession, RealtimeTransportLayer } from '@openai/agents-realtime';
-import { z } from 'zod';
 import type { VoiceOutput } from '../audioBackend.js';
 import { MintError, NpcSessionError, NpcVoiceError, messageOf } from '../errors.js';
 import type { NpcUsage } from '../events.js';
@@ -72,20 +71,6 @@ interface LiveParts {
   rtc: WebRtcHandle | null;
   detach: () => void;
 }
-
-// Wire events read from `transport_event` (the SDK passes every server event through unvalidated).
-const InputDelta = z.object({ type: z.literal('conversation.item.input_audio_transcription.delta'), item_id: z.string(), delta: z.string() });
-const InputDone = z.object({ type: z.literal('conversation.item.input_audio_transcription.completed'), item_id: z.string(), transcript: z.string() });
-const OutputDelta = z.object({ type: z.enum(['response.output_audio_transcript.delta', 'response.output_text.delta']), delta: z.string() });
-const OutputAudioDone = z.object({ type: z.literal('response.output_audio_transcript.done'), transcript: z.string() });
-const OutputTextDone = z.object({ type: z.literal('response.output_text.done'), text: z.string() });
-const ResponseDone = z.object({
-  type: z.literal('response.done'),
-  response: z.object({
-    usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).nullish(),
-  }),
-});
-const EventType = z.object({ type: z.string() });
 
 /** Audio shorter than this is not committed: the API rejects a commit of less than 100 ms with an error. */
 const MIN_COMMIT_MS = 100;
@@ -339,7 +324,7 @@ export class NpcSession {
     }
     const session = sdk.createSession(this.buildAgent(sdk), transport, persona, key.model);
     const parts: LiveParts = { sdk, session, rtc, detach: () => {} };
-    parts.detach = this.attach(session, transport);
+    parts.detach = this.attach(sdk, session, transport);
     return parts;
   }
 
@@ -355,8 +340,8 @@ export class NpcSession {
     return sdk.createNpcAgent(persona, instructions, tools);
   }
 
-  private attach(session: RealtimeSession, transport: RealtimeTransportLayer): () => void {
-    const onTransportEvent = (event: unknown) => this.onServerEvent(event);
+  private attach(sdk: RealtimeSdk, session: RealtimeSession, transport: RealtimeTransportLayer): () => void {
+    const onTransportEvent = (event: unknown) => this.onServerEvent(event, sdk);
     const onAgentStart = () => this.setResponding(true);
     const onAgentEnd = () => this.setResponding(false);
     const onAudioStart = () => {
@@ -371,8 +356,9 @@ export class NpcSession {
     };
     const onError = (e: { error: unknown }) => {
       // A cancel that crossed the response's own `response.done` on the wire: the answer already ended, as wanted.
-      if (realtimeErrorCode(e.error) === 'response_cancel_not_active') return;
-      this.report(new NpcSessionError('realtime_error', realtimeErrorMessage(e.error), { cause: e.error }));
+      const api = sdk.transportEvents.ApiErrorEvent.safeParse(e.error);
+      if (api.success && api.data.error.code === 'response_cancel_not_active') return;
+      this.report(new NpcSessionError('realtime_error', realtimeErrorMessage(api.success ? api.data.error : null, e.error), { cause: e.error }));
     };
     const onConnection = (status: string) => {
       if (status === 'disconnected') this.onDropped(transport);
@@ -408,7 +394,8 @@ export class NpcSession {
     };
   }
 
-  private onServerEvent(event: unknown): void {
+  private onServerEvent(event: unknown, sdk: RealtimeSdk): void {
+    const { EventType, InputDelta, InputDone, OutputDelta, OutputAudioDone, OutputTextDone, ResponseDone } = sdk.transportEvents;
     const typed = EventType.safeParse(event);
     if (!typed.success) return;
     const l = this.options.listener;
@@ -595,15 +582,8 @@ export function webRtcCallsUrl(wsUrl: string): string {
   return url.toString();
 }
 
-const ApiErrorEvent = z.object({ error: z.object({ message: z.string(), code: z.string().nullish() }) });
-
-function realtimeErrorCode(error: unknown): string | null {
-  const parsed = ApiErrorEvent.safeParse(error);
-  return parsed.success ? (parsed.data.error.code ?? null) : null;
-}
-
-function realtimeErrorMessage(error: unknown): string {
-  const parsed = ApiErrorEvent.safeParse(error);
-  if (parsed.success) return `Realtime API error${parsed.data.error.code ? ` (${parsed.data.error.code})` : ''}: ${parsed.data.error.message}`;
+/** The message of an SDK `error` event: the Realtime API error (`api`, when the payload is one) or the raw error. */
+function realtimeErrorMessage(api: { message: string; code?: string | null | undefined } | null, error: unknown): string {
+  if (api) return `Realtime API error${api.code ? ` (${api.code})` : ''}: ${api.message}`;
   return `Realtime error: ${messageOf(error)}`;
 }

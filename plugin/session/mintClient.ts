@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MintError, messageOf } from '../errors.js';
+import { zodEnglish } from '../shared/zodLocale.js';
 
 /** An ephemeral key from the mint endpoint, valid for one connection. */
 export interface EphemeralKey {
@@ -16,15 +17,15 @@ export interface EphemeralKey {
 }
 
 const KeySchema = z.object({
-  value: z.string().regex(/^ek_/, 'an ephemeral key starting with ek_'),
+  value: z.string().check(z.regex(/^ek_/, 'an ephemeral key starting with ek_')),
   expires_at: z.number(),
-  model: z.string().min(1),
-  persona: z.string().min(1),
-  url: z.string().regex(/^(wss?|https?):\/\//, 'an absolute ws(s):// URL'),
+  model: z.string().check(z.minLength(1)),
+  persona: z.string().check(z.minLength(1)),
+  url: z.string().check(z.regex(/^(wss?|https?):\/\//, 'an absolute ws(s):// URL')),
 });
 
 const ErrorBodySchema = z.object({
-  error: z.object({ type: z.string().optional(), code: z.string().nullish(), message: z.string().optional() }),
+  error: z.object({ type: z.optional(z.string()), code: z.nullish(z.string()), message: z.optional(z.string()) }),
 });
 
 /** The `fetch` signature the client needs (inject one in tests or for custom auth headers). */
@@ -97,7 +98,7 @@ export class MintClient {
       const detail = parsed.success && parsed.data.error.message ? parsed.data.error.message : response.statusText;
       throw new MintError(code, `mint endpoint answered ${response.status}: ${detail}`, response.status, retryAfterMs);
     }
-    const parsed = KeySchema.safeParse(body);
+    const parsed = KeySchema.safeParse(body, { error: zodEnglish });
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
       throw new MintError('invalid_response', `mint endpoint answered with an unexpected body: ${detail}`, response.status);

@@ -16,6 +16,8 @@ import { buildSessionConfig } from './sessionOptions.js';
 import { toSdkTool, type SdkGameTool } from '../tools/toSdkTool.js';
 
 export { toSdkTool };
+/** Schemas of the server events NpcSession reads (lazy with the SDK, out of the first load). */
+export * as transportEvents from './transportEvents.js';
 
 /** Where a WebSocket session's PCM goes, and where its real playback position comes from. */
 export interface PcmSink {

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { PersonaSchema, type Persona } from './personaSchema.js';
+import { zodEnglish } from './zodLocale.js';
 
 /** One problem found in a persona: where (JSON path like `localVoice.voice` or `intents[2].phrases`) and what. */
 export interface PersonaIssue {
@@ -35,8 +36,8 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function issuesOf(error: z.ZodError): PersonaIssue[] {
-  return error.issues.flatMap((issue): PersonaIssue[] => {
+function issuesOf(issues: readonly z.core.$ZodIssue[]): PersonaIssue[] {
+  return issues.flatMap((issue): PersonaIssue[] => {
     // An unknown field is reported on its parent object; name the field itself.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -53,9 +54,9 @@ function issuesOf(error: z.ZodError): PersonaIssue[] {
 
 /** Validates an already-parsed JSON value as a persona. `file` names the source in errors. */
 export function parsePersona(value: unknown, file: string): PersonaParseResult {
-  const result = PersonaSchema.safeParse(value, { reportInput: true });
+  const result = PersonaSchema.safeParse(value, { reportInput: true, error: zodEnglish });
   if (result.success) return { ok: true, persona: result.data };
-  return { ok: false, error: new PersonaError(file, issuesOf(result.error)) };
+  return { ok: false, error: new PersonaError(file, issuesOf(result.error.issues)) };
 }
 
 /** Parses persona JSON text. A file that is not JSON gets an error naming the file and the parser's complaint. */

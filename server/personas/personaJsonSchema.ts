@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PersonaSchema } from '../../plugin/shared/personaSchema.js';
 
 /** Where the generated JSON Schema lives; every persona names it in `$schema`. */
