@@ -8,6 +8,9 @@ const root = fileURLToPath(new URL('./demo-game/', import.meta.url));
 export default defineConfig(({ mode }) =>
   mode === 'lib'
     ? {
+        // Worklet modules are emitted as files next to the library and found relative to it at run time, so the
+        // consuming game's bundler or server needs no configuration.
+        experimental: { renderBuiltUrl: () => ({ relative: true }) },
         build: {
           outDir: fileURLToPath(new URL('./dist/', import.meta.url)),
           emptyOutDir: true,

@@ -6,3 +6,4 @@ export { MicCapture, DEFAULT_MIC_CONSTRAINTS, type MicCaptureOptions } from './M
 export { MicUnavailableError } from './MicUnavailableError.js';
 export { streamPlayerWorkletUrl, micCaptureWorkletUrl } from './workletUrls.js';
 export { levelFromRms } from './level.js';
+export { webAudioBackend } from './webAudioBackend.js';

@@ -26,14 +26,18 @@ async function sizes(dir: string): Promise<ChunkSize[]> {
 }
 
 /** Builds a tiny game (Phaser + optionally the plugin) and returns the JS loaded at startup vs lazily. */
-async function buildGame(withPlugin: boolean): Promise<{ initial: number; lazy: number; chunks: ChunkSize[] }> {
+async function buildGame(variant: 'none' | 'plugin' | 'plugin+audio'): Promise<{ initial: number; lazy: number; chunks: ChunkSize[] }> {
   // Inside the repo so `phaser` and the SDK resolve from our node_modules.
   await mkdir(path.join(ROOT, 'node_modules/.cache'), { recursive: true });
   const dir = await mkdtemp(path.join(ROOT, 'node_modules/.cache/npc-bundle-'));
   const entry = path.join(dir, 'main.ts');
-  const pluginImport = withPlugin
-    ? `import { createNpcVoicePlugin } from '${path.join(ROOT, 'plugin/index.ts')}';\nconst plugins = { scene: [createNpcVoicePlugin({})] };`
-    : 'const plugins = {};';
+  const pluginPath = path.join(ROOT, 'plugin/index.ts');
+  const pluginImport =
+    variant === 'none'
+      ? 'const plugins = {};'
+      : variant === 'plugin'
+        ? `import { createNpcVoicePlugin } from '${pluginPath}';\nconst plugins = { scene: [createNpcVoicePlugin({})] };`
+        : `import { createNpcVoicePlugin, webAudioBackend } from '${pluginPath}';\nconst plugins = { scene: [createNpcVoicePlugin({ audio: webAudioBackend })] };`;
   await writeFile(entry, `import Phaser from 'phaser';\n${pluginImport}\nnew Phaser.Game({ type: Phaser.CANVAS, plugins });\n`);
   await writeFile(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.ts"></script>');
   const outDir = path.join(dir, 'dist');
@@ -60,8 +64,9 @@ export async function runBundleBench(): Promise<string> {
   const lib = await sizes(libDir);
   await rm(libDir, { recursive: true, force: true });
   const libTotal = lib.reduce((sum, c) => sum + c.gzipBytes, 0);
-  const base = await buildGame(false);
-  const withPlugin = await buildGame(true);
+  const base = await buildGame('none');
+  const withPlugin = await buildGame('plugin');
+  const withAudio = await buildGame('plugin+audio');
   const gained = withPlugin.initial - base.initial;
   return [
     '## Bundle size (Vite production build, min + gzip -9)',
@@ -71,6 +76,7 @@ export async function runBundleBench(): Promise<string> {
     `| library \`dist/\` without peers (phaser, howler, @openai/agents-realtime, zod) | ${kb(libTotal)} (${lib.map((c) => `${c.file} ${kb(c.gzipBytes)}`).join(', ')}) | ≤ 30 KB |`,
     `| first-load JS of a minimal Phaser game | ${kb(base.initial)} | — |`,
     `| first-load JS of the same game with the plugin | ${kb(withPlugin.initial)} (gain **${kb(gained)}**) | gain ≤ 30 KB |`,
+    `| … with the plugin and its Web Audio layer (\`audio: webAudioBackend\`, what a game with voice ships) | ${kb(withAudio.initial)} (gain **${kb(withAudio.initial - base.initial)}**) | — |`,
     `| loaded later (lazy chunks: Realtime SDK + zod, prefetched when idle) | ${kb(withPlugin.lazy)} | — |`,
   ].join('\n');
 }
