@@ -111,6 +111,11 @@ export class NpcSession {
     return s === 'connecting' || s === 'live' || s === 'backoff';
   }
 
+  /** Whether typed words wait to be sent (the connection is being opened, or a persona update is applying). */
+  get hasPendingText(): boolean {
+    return this.pendingTexts.length > 0;
+  }
+
   /** Whether the session is connected now. */
   get live(): boolean {
     return this.conn.status === 'live';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NpcVoiceEvents } from '../../../plugin/events.js';
 import type { NpcVoiceError } from '../../../plugin/errors.js';
-import { createFakeNpcVoice, createFakeSprite, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
+import { createFakeNpcVoice, createFakeSprite, fakeMintFetch, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
 import { defineGameTool } from '../../../plugin/tools/defineGameTool.js';
 import { personaJson } from './fixtures.js';
 
@@ -197,5 +197,33 @@ describe('an NPC conversation over a scripted transport', () => {
     const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') } });
     expect(() => fake.controller.bind(createFakeSprite(), 'wizard')).toThrow(/no persona "wizard" \(registered: blacksmith\)/);
     fake.controller.destroy();
+  });
+
+  it('keeps a typed line to an NPC out of hearing range while its connection opens, and sends it', async () => {
+    let releaseMint: () => void = () => {};
+    const minted = new Promise<void>((resolve) => (releaseMint = resolve));
+    const mint = fakeMintFetch();
+    const fake = createFakeNpcVoice({
+      personas: { blacksmith: personaJson('blacksmith') },
+      fetch: async (input: string, init: RequestInit) => {
+        await minted;
+        return mint(input, init);
+      },
+    });
+    const controller = fake.controller;
+    controller.start();
+    const smith = controller.bind(createFakeSprite(100, 100), 'blacksmith');
+    const farAway = { x: 5000, y: 5000 };
+    smith.say('hello from afar');
+    // Frames run while the key is being minted: the live-session policy must not close this connection.
+    for (let t = 0; t < 5; t++) controller.update(t * 16, farAway);
+    releaseMint();
+    await vi.waitFor(() => expect(smith.state).toBe('thinking'));
+    const t = fake.transportOf(smith);
+    if (!t) throw new Error('no transport');
+    expect(callsOf(t, 'sendMessage').map((c) => c.message)).toEqual(['hello from afar']);
+    controller.update(100, farAway);
+    expect(smith.state).toBe('thinking');
+    controller.destroy();
   });
 });
