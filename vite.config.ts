@@ -28,6 +28,8 @@ export default defineConfig(({ mode }) =>
         root,
         publicDir: fileURLToPath(new URL('./assets/', import.meta.url)),
         server: { host: '127.0.0.1' },
-        optimizeDeps: { include: ['phaser'] },
+        // Pre-bundle everything up front, including what the plugin imports lazily (the Realtime SDK): a dependency
+        // Vite discovers mid-session makes it re-optimise and reload the page.
+        optimizeDeps: { include: ['phaser', 'howler', '@openai/agents-realtime', 'zod', 'zod/mini'] },
       },
 );

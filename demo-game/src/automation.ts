@@ -1,0 +1,92 @@
+// The demo's automation hook: `window.npcVoiceDemo`, for browser tests, benchmarks and scripted demos. Positions are
+// world pixels (the map is 960 × 640, one tile is 32 px); ids are persona ids.
+import type { NpcState } from '../../plugin/index.js';
+
+/** One NPC as the hook reports it. */
+export interface DemoNpc {
+  /** Persona id: `blacksmith`, `guard`, `herbalist`. */
+  id: string;
+  x: number;
+  y: number;
+  state: NpcState;
+}
+
+/** One subtitle line: a player's words (spoken or typed) or an NPC's, `final` once complete. */
+export interface DemoSubtitle {
+  /** `player` or the NPC's persona id. */
+  speaker: string;
+  text: string;
+  final: boolean;
+}
+
+/** A stretch of sound seen by a probe meter, in AudioContext seconds (`end` null while it lasts). */
+export interface SoundSegment {
+  start: number;
+  end: number | null;
+}
+
+/** Audio measurements, present with `?e2e=1`: meters on the game's master output and on the microphone. */
+export interface NpcVoiceDemoProbe {
+  /** The AudioContext's current time (s): the clock every probe time uses. */
+  now(): number;
+  contextState(): AudioContextState;
+  /** Sound segments at the output (threshold 0.01, 300 ms hold). */
+  output(): SoundSegment[];
+  /** Sound segments of the microphone as the game received it (threshold 0.02, 400 ms hold). */
+  mic(): SoundSegment[];
+  /** Key presses and releases seen by the page, in context time. */
+  keys(): { key: string; down: boolean; t: number }[];
+  /** Starts a new energy window for `outputRms()`. */
+  resetEnergy(): void;
+  /** RMS of the left and right output channels since `resetEnergy()`. */
+  outputRms(): { left: number; right: number };
+}
+
+/**
+ * `window.npcVoiceDemo`. Wait for `ready` before calling anything else.
+ * @example
+ * await page.waitForFunction(() => window.npcVoiceDemo !== undefined);
+ * await page.evaluate(() => window.npcVoiceDemo.ready);
+ * await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'tell me about the forge'));
+ */
+export interface NpcVoiceDemo {
+  /** Resolves when the village is drawn, the NPCs are bound and the server mode is known. */
+  ready: Promise<void>;
+  /** Moves the player to world (x, y) at once (no collision check). */
+  teleportPlayer(x: number, y: number): void;
+  /** Every NPC with its position and voice state. */
+  npcs(): DemoNpc[];
+  /** Every subtitle line since the page loaded, oldest first (lines update in place until final). */
+  subtitles(): DemoSubtitle[];
+  /** What the player carries, in the order received. */
+  inventory(): string[];
+  /** Types `text` to the NPC `npcId` as the text box does (shown as a player subtitle). */
+  say(npcId: string, text: string): void;
+  /** Whether the north gate is open. */
+  gateOpen(): boolean;
+  /** Server mode from `/healthz`: `emulator` or `openai`. */
+  mode(): string;
+  /** Whether music and forge are ducked (an NPC is speaking; always false when the ambience is off, as with `?e2e=1`). */
+  ambienceDucked(): boolean;
+  /** Ids of the personas hot-reloaded so far (one entry per successful reload). */
+  personaReloads(): string[];
+  /** The last persona validation error shown on screen, or null. */
+  personaError(): string | null;
+  /** Whether the game fell back to typing only (microphone denied or absent). */
+  textOnly(): boolean;
+  /** Frames per second Phaser measures. */
+  fps(): number;
+  /** Which renderer runs: `canvas` or `webgl`. */
+  renderer(): 'canvas' | 'webgl';
+  /** Per-turn latency (ms) the game measured from the end of the player's turn to the NPC's first audio. */
+  turnLatenciesMs(): number[];
+  /** Audio probe, only with `?e2e=1`. */
+  probe: NpcVoiceDemoProbe | null;
+}
+
+declare global {
+  interface Window {
+    /** The demo's automation hook (see demo-game/src/automation.ts). */
+    npcVoiceDemo: NpcVoiceDemo;
+  }
+}

@@ -1,0 +1,191 @@
+// The DOM overlay over the canvas: push-to-talk hint, text box, mode badge, inventory, microphone prompt, persona
+// errors and the debug overlay. Pure DOM; the scene and the voice wiring call into it.
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text = ''): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = cls;
+  if (text) node.textContent = text;
+  return node;
+}
+
+/** What the debug overlay shows. */
+export interface DebugInfo {
+  renderer: string;
+  fps: number;
+  liveSessions: string[];
+  latenciesMs: number[];
+  usage: { npc: string; inputTokens: number; outputTokens: number }[];
+  addressee: string | null;
+  micLevel: number;
+}
+
+/** Handlers the HUD calls. */
+export interface HudHandlers {
+  /** The player typed `text` and pressed Enter. */
+  onSay(text: string): void;
+  /** The player asked to enable the microphone. */
+  onEnableMic(): void;
+  /** The player chose typing only. */
+  onTypeOnly(): void;
+  /** The text box gained (true) or lost (false) focus: the game stops reading the keyboard while typing. */
+  onTyping(typing: boolean): void;
+}
+
+/** The on-screen interface of the demo. */
+export class Hud {
+  readonly root: HTMLElement;
+  private readonly mode = el('div', 'badge mode', 'connecting…');
+  private readonly inventory = el('div', 'inventory');
+  private readonly ptt = el('div', 'ptt');
+  private readonly input = el('input', 'say');
+  private readonly micPrompt = el('div', 'banner mic-prompt');
+  private readonly textOnlyNote = el('div', 'banner text-only');
+  private readonly personaError = el('div', 'banner persona-error');
+  private readonly notice = el('div', 'banner notice');
+  private readonly debug = el('pre', 'debug');
+  private noticeTimer = 0;
+  private textOnlyMode = false;
+
+  constructor(parent: HTMLElement, private readonly handlers: HudHandlers) {
+    this.root = el('div', 'hud');
+    const top = el('div', 'top');
+    top.append(this.mode, this.inventory);
+    const bottom = el('form', 'bottom');
+    this.input.type = 'text';
+    this.input.placeholder = 'Type to the nearest villager…';
+    this.input.setAttribute('aria-label', 'Say something to the nearest villager');
+    this.input.maxLength = 200;
+    const send = el('button', 'send', 'Say');
+    send.type = 'submit';
+    bottom.append(this.ptt, this.input, send);
+    bottom.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = this.input.value.trim();
+      if (!text) return;
+      this.input.value = '';
+      handlers.onSay(text);
+    });
+    this.input.addEventListener('focus', () => handlers.onTyping(true));
+    this.input.addEventListener('blur', () => handlers.onTyping(false));
+    this.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.input.blur();
+    });
+
+    this.micPrompt.innerHTML = '';
+    const msg = el('span', '', 'Talk to the villagers with your voice? The game needs your microphone.');
+    const allow = el('button', 'allow', 'Enable microphone');
+    allow.type = 'button';
+    allow.addEventListener('click', () => handlers.onEnableMic());
+    const typeOnly = el('button', 'type-only', 'Type only');
+    typeOnly.type = 'button';
+    typeOnly.addEventListener('click', () => handlers.onTypeOnly());
+    this.micPrompt.append(msg, allow, typeOnly);
+    this.micPrompt.hidden = true;
+    this.textOnlyNote.hidden = true;
+    this.personaError.hidden = true;
+    this.notice.hidden = true;
+    this.debug.hidden = true;
+
+    this.root.append(top, this.micPrompt, this.textOnlyNote, this.personaError, this.notice, this.debug, bottom);
+    parent.append(this.root);
+    this.setPtt(null, false);
+    this.setInventory([]);
+  }
+
+  /** Shows the server mode badge. */
+  setMode(mode: string): void {
+    this.mode.textContent = mode === 'openai' ? 'OpenAI Realtime' : mode === 'emulator' ? 'Local emulator' : `Offline (${mode})`;
+    this.mode.dataset.mode = mode;
+  }
+
+  setInventory(items: readonly string[]): void {
+    this.inventory.replaceChildren(el('span', 'label', 'Bag:'), ...(items.length ? items.map((i) => el('span', `item item-${i}`, i)) : [el('span', 'empty', 'empty')]));
+  }
+
+  /** Updates the push-to-talk hint: who would hear the player, and whether the key is held. */
+  setPtt(npcName: string | null, held: boolean, micLevel = 0): void {
+    if (this.textOnlyMode) {
+      this.ptt.textContent = 'Microphone off: type below';
+      this.ptt.dataset.state = 'text-only';
+      return;
+    }
+    if (held) {
+      this.ptt.textContent = `● Talking to ${npcName ?? 'nobody'}… release SPACE to send`;
+      this.ptt.dataset.state = 'held';
+      this.ptt.style.setProperty('--level', String(Math.min(1, micLevel * 2)));
+    } else {
+      this.ptt.textContent = npcName ? `Hold SPACE to talk to ${npcName}` : 'Hold SPACE to talk (walk up to a villager)';
+      this.ptt.dataset.state = 'idle';
+    }
+  }
+
+  setInputTarget(npcName: string | null): void {
+    this.input.placeholder = npcName ? `Type to ${npcName}…` : 'Type to the nearest villager…';
+  }
+
+  showMicPrompt(show: boolean): void {
+    this.micPrompt.hidden = !show;
+  }
+
+  /** Switches to typing only, with the reason shown. */
+  setTextOnly(reason: string): void {
+    this.textOnlyMode = true;
+    this.micPrompt.hidden = true;
+    this.textOnlyNote.textContent = `${reason} You can still type to the villagers.`;
+    this.textOnlyNote.hidden = false;
+    this.setPtt(null, false);
+  }
+
+  get isTextOnly(): boolean {
+    return this.textOnlyMode;
+  }
+
+  /** Shows (or clears, with null) a persona validation error. */
+  setPersonaError(message: string | null): void {
+    this.personaError.hidden = message === null;
+    this.personaError.textContent = message ?? '';
+  }
+
+  /** The persona error on screen, or null. */
+  personaErrorText(): string | null {
+    return this.personaError.hidden ? null : this.personaError.textContent;
+  }
+
+  /** A short message that fades after a few seconds. */
+  showNotice(message: string, ms = 4000): void {
+    this.notice.textContent = message;
+    this.notice.hidden = false;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = window.setTimeout(() => (this.notice.hidden = true), ms);
+  }
+
+  toggleDebug(): void {
+    this.debug.hidden = !this.debug.hidden;
+  }
+
+  get debugVisible(): boolean {
+    return !this.debug.hidden;
+  }
+
+  setDebug(info: DebugInfo): void {
+    if (this.debug.hidden) return;
+    const lat = info.latenciesMs;
+    const sorted = [...lat].sort((a, b) => a - b);
+    const pct = (p: number) => (sorted.length ? `${Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0)}` : '–');
+    this.debug.textContent = [
+      `renderer ${info.renderer}   ${info.fps.toFixed(0)} fps`,
+      `addressed ${info.addressee ?? '–'}   mic ${(info.micLevel * 100).toFixed(0)} %`,
+      `live sessions (${info.liveSessions.length}): ${info.liveSessions.join(', ') || '–'}`,
+      `turn latency, player done → NPC audio (ms): last ${lat.length ? Math.round(lat[lat.length - 1] ?? 0) : '–'}  p50 ${pct(0.5)}  p95 ${pct(0.95)}  (${lat.length} turns)`,
+      `  recent: ${lat.slice(-8).map((v) => Math.round(v)).join(', ') || '–'}`,
+      'usage (tokens in / out):',
+      ...(info.usage.length ? info.usage.map((u) => `  ${u.npc}: ${u.inputTokens} / ${u.outputTokens}`) : ['  –']),
+      'F2 or ` hides this',
+    ].join('\n');
+  }
+
+  /** Focuses the text box (e.g. on Enter or T). */
+  focusInput(): void {
+    this.input.focus();
+  }
+}
