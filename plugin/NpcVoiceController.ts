@@ -344,13 +344,13 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
           distancePx: player ? Math.hypot(b.sprite.x - player.x, b.sprite.y - player.y) : Number.POSITIVE_INFINITY,
           hearingRadiusPx: b.persona.hearingRadiusPx,
           live: b.hasSession && b.session.active,
-          // Typed words waiting for the connection count too: the policy must not close what `say()` just opened.
+          // Words waiting for the connection count too: the policy must not close what `say()` or a turn just opened.
           engaged:
             b === this.named ||
             (b === addressed && talking) ||
             state === 'speaking' ||
             state === 'thinking' ||
-            (b.hasSession && b.session.hasPendingText),
+            (b.hasSession && b.session.hasPendingInput),
         };
       }),
       nowMs,

@@ -69,12 +69,19 @@ interface LiveParts {
   sdk: RealtimeSdk;
   session: RealtimeSession;
   rtc: WebRtcHandle | null;
+  /** WebRTC: the call sends a silent placeholder because the microphone was not open yet. */
+  placeholderMic: boolean;
   detach: () => void;
 }
 
 /** Audio shorter than this is not committed: the API rejects a commit of less than 100 ms with an error. */
 const MIN_COMMIT_MS = 100;
 const SAMPLES_PER_MS = 24;
+/**
+ * The player's voice kept while the connection opens (they pressed push-to-talk as they walked up), sent first once
+ * it is up. Older audio beyond this is dropped.
+ */
+export const MAX_EARLY_AUDIO_MS = 10_000;
 
 /**
  * One NPC's Realtime connection: mints a key, opens a `RealtimeSession` with the persona's agent, feeds audio to
@@ -91,6 +98,10 @@ export class NpcSession {
   private micEnabled = false;
   private uncommittedSamples = 0;
   private readonly pendingTexts: string[] = [];
+  /** Microphone audio that arrived before the connection was up, and whether its turn already ended. */
+  private readonly earlyAudio: Int16Array[] = [];
+  private earlySamples = 0;
+  private earlyCommit = false;
   private readonly playerPartial = new Map<string, string>();
   private npcPartial = '';
   private readonly lines: ConversationLine[] = [];
@@ -111,9 +122,12 @@ export class NpcSession {
     return s === 'connecting' || s === 'live' || s === 'backoff';
   }
 
-  /** Whether typed words wait to be sent (the connection is being opened, or a persona update is applying). */
-  get hasPendingText(): boolean {
-    return this.pendingTexts.length > 0;
+  /**
+   * Whether the player's typed words or a finished spoken turn wait to be sent (the connection is being opened, or
+   * a persona update is applying).
+   */
+  get hasPendingInput(): boolean {
+    return this.pendingTexts.length > 0 || this.earlyCommit;
   }
 
   /** Whether the session is connected now. */
@@ -156,6 +170,7 @@ export class NpcSession {
   close(): void {
     if (this.conn.status === 'closed') return;
     this.teardownConnection();
+    this.dropEarlyAudio();
     this.conn = { status: 'idle' };
     this.refreshState();
   }
@@ -166,6 +181,7 @@ export class NpcSession {
     this.teardownConnection();
     this.conn = { status: 'closed' };
     this.pendingTexts.length = 0;
+    this.dropEarlyAudio();
     this.refreshState();
   }
 
@@ -203,20 +219,25 @@ export class NpcSession {
     this.setSpeaking(false);
   }
 
-  /** Streams microphone audio (WebSocket; WebRTC sends the track instead). Dropped when not live. */
+  /**
+   * Streams microphone audio (WebSocket; WebRTC sends the track instead). While the connection is still opening
+   * the audio is kept (up to {@link MAX_EARLY_AUDIO_MS}) and sent first once it is up, on either transport.
+   */
   sendAudio(pcm: Int16Array): void {
-    if (this.conn.status !== 'live' || this.options.transport !== 'websocket' || pcm.length === 0) return;
-    const { session } = this.conn.live;
-    const buffer = new ArrayBuffer(pcm.length * 2);
-    const view = new DataView(buffer);
-    for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i] ?? 0, true);
-    this.uncommittedSamples += pcm.length;
-    this.guard(() => session.sendAudio(buffer));
+    if (pcm.length === 0) return;
+    const status = this.conn.status;
+    if (status === 'connecting' || status === 'backoff') {
+      this.keepEarlyAudio(pcm);
+      return;
+    }
+    if (this.conn.status !== 'live' || this.options.transport !== 'websocket') return;
+    this.appendAudio(this.conn.live.session, pcm);
   }
 
   /** The player pressed push-to-talk: barge in on the NPC and start a fresh input buffer. */
   beginTurn(): void {
     if (this.speaking || this.responding) this.interrupt();
+    if (this.conn.status !== 'live') this.dropEarlyAudio();
     if (this.conn.status !== 'live' || !this.pushToTalk) return;
     const { session } = this.conn.live;
     this.uncommittedSamples = 0;
@@ -228,7 +249,12 @@ export class NpcSession {
    * so commit the buffer and request a response (the SDK sequences `response.create` for us).
    */
   endTurn(): void {
-    if (this.conn.status !== 'live' || !this.pushToTalk) return;
+    if (!this.pushToTalk) return;
+    if (this.conn.status !== 'live') {
+      // Committed as soon as the connection is up, after the audio kept meanwhile.
+      if (this.earlySamples > 0) this.earlyCommit = true;
+      return;
+    }
     const { session } = this.conn.live;
     const tooShort = this.options.transport === 'websocket' && this.uncommittedSamples < MIN_COMMIT_MS * SAMPLES_PER_MS;
     this.uncommittedSamples = 0;
@@ -251,9 +277,16 @@ export class NpcSession {
 
   /** The microphone opened: replace the WebRTC placeholder with a clone of it. */
   micOpened(): void {
-    if (this.conn.status !== 'live' || !this.conn.live.rtc) return;
+    if (this.conn.status === 'live') this.useMicTrack(this.conn.live);
+  }
+
+  /** Swaps a WebRTC call's placeholder for a clone of the microphone, once both exist. */
+  private useMicTrack(parts: LiveParts): void {
+    if (!parts.rtc || !parts.placeholderMic) return;
     const clone = this.options.mic?.cloneTrack();
-    if (clone) this.conn.live.rtc.setMicTrack(clone);
+    if (!clone) return;
+    parts.placeholderMic = false;
+    parts.rtc.setMicTrack(clone);
   }
 
   /** Applies a new persona to the live session (`updateAgent`); a voice change applies from the next session. */
@@ -299,6 +332,10 @@ export class NpcSession {
       this.conn = { status: 'live', attempt, live: parts };
       this.retries = 0;
       this.setResponding(false);
+      // Words spoken while connecting go first (over WebRTC too: the data channel takes appends), then the track.
+      this.flushEarlyAudio(parts);
+      // The microphone may have opened while the call was being set up (the player pressed to talk meanwhile).
+      this.useMicTrack(parts);
       if (parts.rtc) parts.rtc.setMicEnabled(this.micEnabled);
       this.refreshState();
       const texts = this.pendingTexts.splice(0);
@@ -316,11 +353,14 @@ export class NpcSession {
   private createParts(sdk: RealtimeSdk, key: EphemeralKey): LiveParts {
     const persona = this.options.persona();
     let rtc: WebRtcHandle | null = null;
+    let placeholderMic = false;
     let transport: RealtimeTransportLayer;
     if (this.options.createTransport) {
       transport = this.options.createTransport();
     } else if (this.options.transport === 'webrtc') {
-      const track = this.options.mic?.cloneTrack() ?? this.options.mic?.placeholderTrack() ?? null;
+      const clone = this.options.mic?.cloneTrack() ?? null;
+      placeholderMic = clone === null;
+      const track = clone ?? this.options.mic?.placeholderTrack() ?? null;
       if (!track) throw new NpcSessionError('no_audio_track', 'WebRTC needs a microphone or an AudioContext for a placeholder track');
       rtc = sdk.createWebRtcTransport(track, (stream) => this.options.voice()?.attachStream(stream));
       transport = rtc.transport;
@@ -328,7 +368,7 @@ export class NpcSession {
       transport = sdk.createWebSocketTransport(() => this.options.voice());
     }
     const session = sdk.createSession(this.buildAgent(sdk), transport, persona, key.model);
-    const parts: LiveParts = { sdk, session, rtc, detach: () => {} };
+    const parts: LiveParts = { sdk, session, rtc, placeholderMic, detach: () => {} };
     parts.detach = this.attach(sdk, session, transport);
     return parts;
   }
@@ -483,6 +523,42 @@ export class NpcSession {
     }, delay);
     this.conn = { status: 'backoff', attempt, timer };
     this.refreshState();
+  }
+
+  private appendAudio(session: RealtimeSession, pcm: Int16Array): void {
+    const buffer = new ArrayBuffer(pcm.length * 2);
+    const view = new DataView(buffer);
+    for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i] ?? 0, true);
+    this.uncommittedSamples += pcm.length;
+    this.guard(() => session.sendAudio(buffer));
+  }
+
+  private keepEarlyAudio(pcm: Int16Array): void {
+    this.earlyAudio.push(pcm.slice());
+    this.earlySamples += pcm.length;
+    const max = MAX_EARLY_AUDIO_MS * SAMPLES_PER_MS;
+    while (this.earlySamples > max && this.earlyAudio.length > 1) this.earlySamples -= this.earlyAudio.shift()?.length ?? 0;
+  }
+
+  private dropEarlyAudio(): void {
+    this.earlyAudio.length = 0;
+    this.earlySamples = 0;
+    this.earlyCommit = false;
+  }
+
+  private flushEarlyAudio(live: LiveParts): void {
+    const commit = this.earlyCommit;
+    const chunks = this.earlyAudio.splice(0);
+    this.dropEarlyAudio();
+    if (chunks.length === 0) return;
+    const pcm = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      pcm.set(c, at);
+      at += c.length;
+    }
+    this.appendAudio(live.session, pcm);
+    if (commit) this.endTurn();
   }
 
   private teardownConnection(): void {

@@ -98,13 +98,19 @@ export function createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: 
       track.enabled = enabled;
     },
     setMicTrack(next) {
-      next.enabled = track.enabled;
       const sender = peer?.getSenders().find((s) => s.track?.kind === 'audio');
-      if (!sender) return;
-      void sender.replaceTrack(next).then(() => {
-        track.stop();
-        track = next;
-      });
+      if (!sender) {
+        next.stop();
+        return;
+      }
+      // The new track takes over at once (setMicEnabled applies to it from now on); the old one stops once replaced.
+      const previous = track;
+      next.enabled = previous.enabled;
+      track = next;
+      sender.replaceTrack(next).then(
+        () => previous.stop(),
+        () => previous.stop(),
+      );
     },
     dispose() {
       if (disposed) return;

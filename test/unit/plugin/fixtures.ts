@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parsePersona } from '../../../plugin/shared/parsePersona.js';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
+import { fakeMintFetch } from '../../../plugin/testing/index.js';
 
 /** Reads a persona from assets/personas as raw JSON (what a game passes to the plugin). */
 export function personaJson(id: string): Record<string, unknown> {
@@ -16,4 +17,18 @@ export function persona(id: string, overrides: Record<string, unknown> = {}): Pe
   const result = parsePersona({ ...personaJson(id), ...overrides }, `${id}.json`);
   if (!result.ok) throw result.error;
   return result.persona;
+}
+
+/** A mint `fetch` that holds every key until `release()`: the session stays `connecting` meanwhile. */
+export function deferredMint(): { fetch: (input: string, init: RequestInit) => Promise<Response>; release: () => void } {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const mint = fakeMintFetch();
+  return {
+    fetch: async (input, init) => {
+      await released;
+      return mint(input, init);
+    },
+    release: () => release(),
+  };
 }

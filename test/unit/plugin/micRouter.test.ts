@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MicSource } from '../../../plugin/audioBackend.js';
 import { MicRouter, resumeOnFirstGesture, type MicTarget } from '../../../plugin/MicRouter.js';
+import { MAX_EARLY_AUDIO_MS } from '../../../plugin/session/NpcSession.js';
 import { createFakeNpcVoice, createFakeSprite, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
-import { personaJson } from './fixtures.js';
+import { deferredMint, personaJson } from './fixtures.js';
 
 /** A MicTarget that records what the router did to it. */
 function target(pushToTalk: boolean) {
@@ -135,6 +136,61 @@ describe('push-to-talk on a live session', () => {
     smith.session.endTurn();
     expect(calls(t).filter((c) => c.method === 'requestResponse')).toHaveLength(0);
     expect(smith.state).toBe('listening');
+    fake.controller.destroy();
+  });
+
+  it('keeps what the player says while the connection opens and commits it once connected', async () => {
+    const mint = deferredMint();
+    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, fetch: mint.fetch });
+    fake.controller.start();
+    const smith = fake.controller.bind(createFakeSprite(), 'blacksmith');
+    smith.session.open(true);
+    expect(smith.state).toBe('connecting');
+    // Pressed, spoke 300 ms in two chunks and released, all before the key arrived.
+    smith.session.beginTurn();
+    const first = new Int16Array(4800).fill(1000);
+    const second = new Int16Array(2400).fill(-1000);
+    smith.session.sendAudio(first);
+    smith.session.sendAudio(second);
+    smith.session.endTurn();
+    expect(smith.session.hasPendingInput).toBe(true);
+    mint.release();
+    await vi.waitFor(() => expect(smith.state).toBe('thinking'));
+    const t = fake.transportOf(smith);
+    if (!t) throw new Error('no transport');
+    const sent = calls(t)
+      .filter((c) => c.method === 'sendAudio' || c.method === 'sendEvent' || c.method === 'requestResponse')
+      .map((c) => (c.method === 'sendEvent' ? `sendEvent:${String((c.event as { type: string }).type)}` : c.method));
+    expect(sent).toEqual(['sendAudio', 'sendEvent:input_audio_buffer.commit', 'requestResponse']);
+    const audio = calls(t).find((c) => c.method === 'sendAudio')?.audio as ArrayBuffer;
+    const pcm = new Int16Array(audio);
+    expect(pcm.length).toBe(7200);
+    expect([pcm[0], pcm[4799], pcm[4800], pcm[7199]]).toEqual([1000, 1000, -1000, -1000]);
+    expect(smith.session.hasPendingInput).toBe(false);
+    fake.controller.destroy();
+  });
+
+  it('keeps at most the last 10 s of early audio, and forgets it when the player presses again', async () => {
+    const mint = deferredMint();
+    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, fetch: mint.fetch });
+    fake.controller.start();
+    const smith = fake.controller.bind(createFakeSprite(), 'blacksmith');
+    smith.session.open(true);
+    smith.session.beginTurn();
+    smith.session.sendAudio(new Int16Array(24_000).fill(7)); // a first attempt, abandoned
+    smith.session.endTurn();
+    smith.session.beginTurn();
+    for (let i = 0; i < 12; i++) smith.session.sendAudio(new Int16Array(24_000).fill(i)); // 12 s
+    smith.session.endTurn();
+    mint.release();
+    await vi.waitFor(() => expect(smith.state).toBe('thinking'));
+    const t = fake.transportOf(smith);
+    if (!t) throw new Error('no transport');
+    const audio = calls(t).filter((c) => c.method === 'sendAudio');
+    expect(audio).toHaveLength(1);
+    const pcm = new Int16Array(audio[0]?.audio as ArrayBuffer);
+    expect(pcm.length).toBe(MAX_EARLY_AUDIO_MS * 24);
+    expect([pcm[0], pcm[pcm.length - 1]]).toEqual([2, 11]);
     fake.controller.destroy();
   });
 });

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NpcVoiceEvents } from '../../../plugin/events.js';
 import type { NpcVoiceError } from '../../../plugin/errors.js';
-import { createFakeNpcVoice, createFakeSprite, fakeMintFetch, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
+import { createFakeNpcVoice, createFakeSprite, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
 import { defineGameTool } from '../../../plugin/tools/defineGameTool.js';
-import { personaJson } from './fixtures.js';
+import { deferredMint, personaJson } from './fixtures.js';
 
 interface Game {
   inventory: string[];
@@ -200,16 +200,8 @@ describe('an NPC conversation over a scripted transport', () => {
   });
 
   it('keeps a typed line to an NPC out of hearing range while its connection opens, and sends it', async () => {
-    let releaseMint: () => void = () => {};
-    const minted = new Promise<void>((resolve) => (releaseMint = resolve));
-    const mint = fakeMintFetch();
-    const fake = createFakeNpcVoice({
-      personas: { blacksmith: personaJson('blacksmith') },
-      fetch: async (input: string, init: RequestInit) => {
-        await minted;
-        return mint(input, init);
-      },
-    });
+    const mint = deferredMint();
+    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, fetch: mint.fetch });
     const controller = fake.controller;
     controller.start();
     const smith = controller.bind(createFakeSprite(100, 100), 'blacksmith');
@@ -217,7 +209,7 @@ describe('an NPC conversation over a scripted transport', () => {
     smith.say('hello from afar');
     // Frames run while the key is being minted: the live-session policy must not close this connection.
     for (let t = 0; t < 5; t++) controller.update(t * 16, farAway);
-    releaseMint();
+    mint.release();
     await vi.waitFor(() => expect(smith.state).toBe('thinking'));
     const t = fake.transportOf(smith);
     if (!t) throw new Error('no transport');
