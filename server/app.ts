@@ -53,7 +53,13 @@ export function createApp(deps: AppDeps): Hono {
   const { config, personas, keyStore, upstream, log } = deps;
   const app = new Hono();
 
-  app.get('/healthz', (c) => c.json({ ok: true, mode: config.mode, model: config.model, personas: [...personas.all().keys()] }));
+  app.get('/healthz', async (c) => {
+    // The transports a browser can use here: the real API has both; the emulator has WebRTC when @roamhq/wrtc loads.
+    const calls = deps.realtimeCalls?.();
+    const webrtc = config.mode === 'openai' || (calls !== undefined && (await calls.available()));
+    const transports = webrtc ? ['websocket', 'webrtc'] : ['websocket'];
+    return c.json({ ok: true, mode: config.mode, model: config.model, personas: [...personas.all().keys()], transports });
+  });
 
   app.use('/api/npc-voice/session', async (c, next) => {
     const origin = c.req.header('origin');

@@ -67,6 +67,11 @@ export class RealtimeCalls {
     this.options = options;
   }
 
+  /** Whether calls can be answered here (@roamhq/wrtc loads on this platform). */
+  async available(): Promise<boolean> {
+    return (await (this.options.loadWrtc ?? loadWrtc)()).ok;
+  }
+
   /** Calls currently live. */
   get size(): number {
     return this.calls.size;

@@ -68,7 +68,7 @@ describe('mint route in emulator mode', () => {
   it('GET /healthz says the mode', async () => {
     const response = await fetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ ok: true, mode: 'emulator' });
+    expect(await response.json()).toMatchObject({ ok: true, mode: 'emulator', transports: ['websocket', 'webrtc'] });
   });
 
   it('mints an ek_ key bound to the persona, with the Realtime URL and a 60 s lifetime', async () => {
@@ -187,7 +187,7 @@ describe('OpenAI mode never leaks the API key', () => {
     const upstream = await fakeUpstream('ok-echo');
     cleanups.push(upstream.close);
     const server = await serverAgainst(upstream.baseUrl);
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ mode: 'openai' });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ mode: 'openai', transports: ['websocket', 'webrtc'] });
     const result = await mint(server, { persona: 'guard' });
     expect(result.status).toBe(200);
     expect(result.json).toEqual({

@@ -201,6 +201,8 @@ describe('POST /v1/realtime/calls', () => {
     const { sdp } = await offerPeer();
     const reply = await calls.create({ authorization: 'Bearer sk-test', offerSdp: sdp });
     expect(reply).toMatchObject({ status: 501, error: { code: 'webrtc_unavailable', message: expect.stringContaining('@roamhq/wrtc') } });
+    // …and says so up front, so /healthz (and the demo) offer the WebSocket transport only.
+    expect(await calls.available()).toBe(false);
     await calls.close();
   });
 });
