@@ -66,6 +66,8 @@ export interface NpcVoiceDemo {
   gateOpen(): boolean;
   /** Server mode from `/healthz`: `emulator` or `openai`. */
   mode(): string;
+  /** The Realtime transport the NPC sessions use: `webrtc` or `websocket`. */
+  transport(): 'webrtc' | 'websocket';
   /** Whether music and forge are ducked (an NPC is speaking; always false when the ambience is off, as with `?e2e=1`). */
   ambienceDucked(): boolean;
   /** Ids of the personas hot-reloaded so far (one entry per successful reload). */

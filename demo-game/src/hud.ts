@@ -93,9 +93,11 @@ export class Hud {
   }
 
   /** Shows the server mode badge. */
-  setMode(mode: string): void {
-    this.mode.textContent = mode === 'openai' ? 'OpenAI Realtime' : mode === 'emulator' ? 'Local emulator' : `Offline (${mode})`;
+  setMode(mode: string, transport: string): void {
+    const server = mode === 'openai' ? 'OpenAI Realtime' : mode === 'emulator' ? 'Local emulator' : `Offline (${mode})`;
+    this.mode.textContent = `${server} · ${transport === 'webrtc' ? 'WebRTC' : 'WebSocket'}`;
     this.mode.dataset.mode = mode;
+    this.mode.dataset.transport = transport;
   }
 
   setInventory(items: readonly string[]): void {

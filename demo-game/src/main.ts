@@ -1,6 +1,7 @@
 // The demo village: boots Phaser with the NPC voice plugin, the HUD, the ambience and the automation hook.
 // URL options: `?renderer=webgl` (default canvas), `?e2e=1` (audio probe, raw microphone, no ambience unless
-// `&ambience=1`), `?ambience=0|1`.
+// `&ambience=1`), `?ambience=0|1`, `?transport=webrtc|websocket` (default: WebRTC when the server and the browser
+// have it).
 import Phaser from 'phaser';
 import { Ambience } from './ambience.js';
 import type { NpcVoiceDemo, NpcVoiceDemoProbe } from './automation.js';
@@ -19,16 +20,20 @@ const renderer = params.get('renderer') === 'webgl' ? Phaser.WEBGL : Phaser.CANV
 /** The forge's hearth on the map (tiles 3–4, row 6): where the forge loop sounds from. */
 const FORGE_AT = { x: 128, y: 208 };
 
+/** Server mode and transports from `/healthz` (fetched before the game starts: the transport is part of its config). */
+const health = await fetchHealth();
+const transport = chooseTransport(params.get('transport'), health.transports);
+
 const state = new VillageState();
 // Creating the Howls creates Howler's AudioContext, which the voice plugin then shares.
 const ambience = new Ambience(FORGE_AT.x, FORGE_AT.y);
-const voice = createVoiceSetup(state, { rawMic: e2e });
+const voice = createVoiceSetup(state, { rawMic: e2e, transport });
 
 const app = document.getElementById('app');
 if (!app) throw new Error('index.html needs <div id="app">');
 
 let scene: VillageScene | null = null;
-let mode = 'unknown';
+const mode = health.mode;
 let micDenied = false;
 
 const hud = new Hud(app, {
@@ -69,14 +74,23 @@ async function micPermission(): Promise<PermissionState | 'unknown'> {
   }
 }
 
-async function fetchMode(): Promise<string> {
+async function fetchHealth(): Promise<{ mode: string; transports: string[] }> {
   try {
     const res = await fetch('/healthz');
-    const body = (await res.json()) as { mode?: unknown };
-    return typeof body.mode === 'string' ? body.mode : 'unknown';
+    const body = (await res.json()) as { mode?: unknown; transports?: unknown };
+    return {
+      mode: typeof body.mode === 'string' ? body.mode : 'unknown',
+      transports: Array.isArray(body.transports) ? body.transports.filter((t): t is string => typeof t === 'string') : ['websocket'],
+    };
   } catch {
-    return 'offline';
+    return { mode: 'offline', transports: ['websocket'] };
   }
+}
+
+/** `?transport=` when given; else WebRTC (lowest latency) when both the server and the browser have it. */
+function chooseTransport(asked: string | null, offered: readonly string[]): 'webrtc' | 'websocket' {
+  if (asked === 'webrtc' || asked === 'websocket') return asked;
+  return offered.includes('webrtc') && typeof RTCPeerConnection === 'function' ? 'webrtc' : 'websocket';
 }
 
 let probe: (NpcVoiceDemoProbe & { attachMic(track: MediaStreamTrack): void }) | null = null;
@@ -103,10 +117,9 @@ const sceneReady = new Promise<VillageScene>((resolve) => {
 });
 
 const ready = (async () => {
-  const [s, m, permission] = await Promise.all([sceneReady, fetchMode(), micPermission()]);
+  const [s, permission] = await Promise.all([sceneReady, micPermission()]);
   scene = s;
-  mode = m;
-  hud.setMode(m);
+  hud.setMode(mode, transport);
   if (permission !== 'granted' && permission !== 'denied' && !e2e) hud.showMicPrompt(true);
   if (permission === 'denied') hud.setTextOnly('Microphone permission was denied.');
   if (e2e) {
@@ -134,6 +147,7 @@ const hook: NpcVoiceDemo = {
   },
   gateOpen: () => state.gateOpen,
   mode: () => mode,
+  transport: () => transport,
   ambienceDucked: () => ambience.isDucked,
   personaReloads: () => [...(scene?.personaReloads ?? [])],
   personaError: () => hud.personaErrorText(),

@@ -35,9 +35,9 @@ export interface VoiceSetup {
 
 /**
  * Builds the plugin entry: the three village personas, the village tools, the Web Audio backend sharing Howler's
- * context and master gain, the player as listener, push-to-talk on SPACE.
+ * context and master gain, the player as listener, push-to-talk on SPACE, the chosen Realtime transport.
  */
-export function createVoiceSetup(state: VillageState, options: { rawMic: boolean }): VoiceSetup {
+export function createVoiceSetup(state: VillageState, options: { rawMic: boolean; transport: 'webrtc' | 'websocket' }): VoiceSetup {
   const personas: Record<string, unknown> = {};
   const personaErrors: string[] = [];
   for (const [id, text] of Object.entries(personaSources)) {
@@ -68,6 +68,7 @@ export function createVoiceSetup(state: VillageState, options: { rawMic: boolean
     audioDestination: Ambience.destination(),
     pushToTalkKey: 'SPACE',
     maxLiveSessions: 3,
+    transport: options.transport,
   });
   return {
     entry,

@@ -1,7 +1,8 @@
 // Demo benchmark: the whole loop as a player gets it, in real headless Chromium against the real server (emulator).
-// - voice-to-voice: the fake microphone plays "who are you" to the guard (hands-free, server VAD) once per period;
-//   latency = end of the player's speech at the game's input → first NPC sample above threshold at the game's output,
-//   both measured by the demo's `?e2e=1` probe in the same AudioContext clock;
+// - voice-to-voice over WebSocket and over WebRTC, one after the other in the same run: the fake microphone plays
+//   "who are you" to the guard (hands-free, server VAD) once per period; latency = end of the player's speech at the
+//   game's input → first NPC sample above threshold at the game's output, both measured by the demo's `?e2e=1` probe
+//   in the same AudioContext clock;
 // - frame rate (Canvas renderer) idle, and with all three NPCs bound and talking at once.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -38,10 +39,12 @@ async function measureFps(page: Page, windowMs: number): Promise<{ fps: number; 
   }, windowMs);
 }
 
-async function voiceToVoice(url: string, wav: string): Promise<{ latencies: number[]; gameLatencies: number[]; misses: number }> {
+type Transport = 'websocket' | 'webrtc';
+
+async function voiceToVoice(url: string, wav: string, transport: Transport): Promise<{ latencies: number[]; gameLatencies: number[]; misses: number }> {
   const browser = await launchBrowser({ micWav: wav, loopMic: true });
   try {
-    const { page } = await openDemo(browser, `${url}/?e2e=1`);
+    const { page } = await openDemo(browser, `${url}/?e2e=1&transport=${transport}`);
     // Being near the hands-free guard opens his session and the microphone; the fake mic then loops the WAV.
     await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [NEAR_GUARD.x, NEAR_GUARD.y] as const);
     const latencies: number[] = [];
@@ -115,21 +118,33 @@ export async function runDemoBench(): Promise<string> {
   await disposePlayerSpeech();
   const { server } = await startDemoServer();
   try {
-    const v2v = await voiceToVoice(server.url, wav);
+    const rows: string[] = [];
+    const p50: Partial<Record<Transport, number>> = {};
+    for (const transport of ['websocket', 'webrtc'] as const) {
+      const v2v = await voiceToVoice(server.url, wav, transport);
+      const sorted = [...v2v.latencies].sort((a, b) => a - b);
+      const gameSorted = [...v2v.gameLatencies].sort((a, b) => a - b);
+      p50[transport] = percentile(sorted, 0.5);
+      rows.push(
+        `| ${transport === 'webrtc' ? 'WebRTC' : 'WebSocket'} | ${sorted.length} | ${v2v.misses} | ${ms(percentile(sorted, 0.5))} | ${ms(percentile(sorted, 0.95))} | ` +
+          `${ms(sorted[0] ?? Number.NaN)} | ${ms(sorted[sorted.length - 1] ?? Number.NaN)} | ${ms(percentile(gameSorted, 0.5))} / ${ms(percentile(gameSorted, 0.95))} |`,
+      );
+    }
     const fps = await frameRates(server.url);
-    const sorted = [...v2v.latencies].sort((a, b) => a - b);
-    const gameSorted = [...v2v.gameLatencies].sort((a, b) => a - b);
+    const ratio = (p50.webrtc ?? Number.NaN) / (p50.websocket ?? Number.NaN);
     return [
       '## Demo (real Chromium, emulator)',
       '',
-      `Voice-to-voice, hands-free guard (server VAD, silence ${500} ms): the fake microphone says "who are you" every ${PERIOD_S} s;`,
+      `Voice-to-voice, hands-free guard (server VAD, silence ${500} ms): the fake microphone plays "who are you" every ${PERIOD_S} s;`,
       'latency = end of the player\'s speech at the game\'s input → first NPC sample above 0.01 at the game\'s output (same AudioContext clock).',
+      'Both transports in the same run, one after the other, same server and browser. The last column is the game\'s own',
+      'debug-overlay measure (final transcript → SPEAKING_START), p50 / p95.',
       '',
-      '| turns | missed | p50 | p95 | min | max |',
-      '|---|---|---|---|---|---|',
-      `| ${sorted.length} | ${v2v.misses} | ${ms(percentile(sorted, 0.5))} | ${ms(percentile(sorted, 0.95))} | ${ms(sorted[0] ?? Number.NaN)} | ${ms(sorted[sorted.length - 1] ?? Number.NaN)} |`,
+      '| transport | turns | missed | p50 | p95 | min | max | overlay p50 / p95 |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
       '',
-      `The game's own debug-overlay measure (final transcript → SPEAKING_START): p50 ${ms(percentile(gameSorted, 0.5))}, p95 ${ms(percentile(gameSorted, 0.95))} over ${gameSorted.length} turns.`,
+      `WebRTC / WebSocket p50 ratio: ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'} (goal: p50 ≤ 400 ms).`,
       '',
       '| frame rate (Canvas) | rAF fps | Phaser actualFps |',
       '|---|---|---|',

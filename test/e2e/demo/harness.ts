@@ -74,7 +74,8 @@ export interface LaunchOptions {
 
 /** Launches headless Chromium with the flags that make audio, the fake mic and autoplay work. */
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
-  const args = ['--no-sandbox', '--disable-quic', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
+  // --allow-loopback-in-peer-connection: WebRTC to the emulator on 127.0.0.1 (browser-testing.md §4).
+  const args = ['--no-sandbox', '--disable-quic', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection'];
   if (!options.denyMic) {
     args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream');
     if (options.micWav) args.push(`--use-file-for-fake-audio-capture=${options.micWav}${options.loopMic ? '' : '%noloop'}`);
@@ -95,10 +96,14 @@ export interface DemoPage {
   errors: string[];
 }
 
-/** Opens the demo at `url` (e.g. `${server.url}/?e2e=1`) and waits for `window.npcVoiceDemo.ready`. */
-export async function openDemo(browser: Browser, url: string, options: { denyMic?: boolean } = {}): Promise<DemoPage> {
+/**
+ * Opens the demo at `url` (e.g. `${server.url}/?e2e=1`) and waits for `window.npcVoiceDemo.ready`. `initScript` runs in
+ * the page before the game's own scripts.
+ */
+export async function openDemo(browser: Browser, url: string, options: { denyMic?: boolean; initScript?: () => void } = {}): Promise<DemoPage> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
   if (!options.denyMic) await context.grantPermissions(['microphone'], { origin: new URL(url).origin });
+  if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (msg: ConsoleMessage) => {
@@ -119,4 +124,79 @@ export async function openDemo(browser: Browser, url: string, options: { denyMic
 export function artifactsDir(): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
+}
+
+/** How long a test waits for a page state (an answer takes a few seconds; CI machines are slow). */
+export const WAIT = { timeout: 45_000 };
+
+/** Waits until `npcId` has a final subtitle containing `text` (case-insensitive). */
+export async function waitForNpcLine(page: Page, npcId: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([id, t]) => window.npcVoiceDemo.subtitles().some((s) => s.speaker === id && s.final && s.text.toLowerCase().includes(t.toLowerCase())),
+    [npcId, text] as const,
+    WAIT,
+  );
+}
+
+/** Waits until the output has a finished sound segment that started after context time `after`; returns it. */
+export async function waitForOutputSegment(page: Page, after: number): Promise<{ start: number; end: number }> {
+  const handle = await page.waitForFunction(
+    (t) => window.npcVoiceDemo.probe?.output().find((s) => s.start >= t && s.end !== null) ?? null,
+    after,
+    WAIT,
+  );
+  return (await handle.jsonValue()) as { start: number; end: number };
+}
+
+/** Where the blacksmith stands (his hearing radius is 160 px; his persona pans with `equalpower`). */
+export const SMITH = { x: 176, y: 248 };
+
+/**
+ * Barge-in scenario: next to the smith, asks about his forge (a ~3.5 s answer) and, half a second into his voice at
+ * the output, presses push-to-talk. Returns his output segment (context seconds), the key-down time and, before the
+ * press, a hook for checks (`beforePress`).
+ */
+export async function bargeInOnTheSmith(page: Page, beforePress: () => Promise<void> = async () => {}): Promise<{ segment: { start: number; end: number }; press: number }> {
+  await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
+  await page.click('canvas');
+  const t0 = await page.evaluate(() => window.npcVoiceDemo.probe?.now() ?? 0);
+  await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'tell me about the forge'));
+  // Wait until he has been audible for half a second: mid-sentence.
+  await page.waitForFunction(
+    (t) => {
+      const p = window.npcVoiceDemo.probe;
+      const seg = p?.output().find((s) => s.start >= t);
+      return p && seg && seg.end === null && p.now() - seg.start > 0.5;
+    },
+    t0,
+    WAIT,
+  );
+  await beforePress();
+  await page.keyboard.down('Space');
+  const segment = await waitForOutputSegment(page, t0);
+  const press = await page.evaluate(() => window.npcVoiceDemo.probe?.keys().find((k) => k.key === 'Space' && k.down)?.t ?? 0);
+  await page.keyboard.up('Space');
+  return { segment, press };
+}
+
+/**
+ * Push-to-talk with the fake microphone: holds SPACE while the WAV's utterance plays, releases when the mic meter saw
+ * it end, then waits for the player's final transcript matching `heard`. Returns the release time (context seconds);
+ * the output energy is reset at the release, so `outputRms()` afterwards measures the answer only.
+ */
+export async function holdToTalk(page: Page, heard: RegExp): Promise<number> {
+  await page.click('canvas');
+  await page.keyboard.down('Space');
+  await page.waitForFunction(() => window.npcVoiceDemo.probe?.mic().some((s) => s.end !== null && s.end - s.start > 0.5) ?? false, undefined, WAIT);
+  const released = await page.evaluate(() => {
+    window.npcVoiceDemo.probe?.resetEnergy();
+    return window.npcVoiceDemo.probe?.now() ?? 0;
+  });
+  await page.keyboard.up('Space');
+  await page.waitForFunction(
+    ([source, flags]) => window.npcVoiceDemo.subtitles().some((s) => s.speaker === 'player' && s.final && new RegExp(source, flags).test(s.text)),
+    [heard.source, heard.flags] as const,
+    WAIT,
+  );
+  return released;
 }

@@ -2,15 +2,25 @@
 // on what the page really played (a meter on the game's master output) and showed (subtitles, inventory, gate).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { NpcVoiceServer } from '../../../server/createServer.js';
 import { disposePlayerSpeech, synthesizePlayerSpeech, withSilence, writeWav } from '../../support/speechFixtures.js';
-import { artifactsDir, launchBrowser, openDemo, PERSONA_DIR, startDemoServer, type DemoPage } from './harness.js';
+import {
+  artifactsDir,
+  bargeInOnTheSmith,
+  holdToTalk,
+  launchBrowser,
+  openDemo,
+  PERSONA_DIR,
+  SMITH,
+  startDemoServer,
+  WAIT,
+  waitForNpcLine,
+  waitForOutputSegment,
+  type DemoPage,
+} from './harness.js';
 
-/** The blacksmith stands at (176, 248); these spots are within his hearing radius (160 px). */
-const SMITH = { x: 176, y: 248 };
-const WAIT = { timeout: 45_000 };
 
 let server: NpcVoiceServer;
 let serverLogs: string[] = [];
@@ -45,26 +55,8 @@ async function browser(options: Parameters<typeof launchBrowser>[0] = {}): Promi
 }
 
 async function open(b: Browser, options: { denyMic?: boolean } = {}): Promise<DemoPage> {
-  return openDemo(b, `${server.url}/?e2e=1`, options);
-}
-
-/** Waits until `npcId` has a final subtitle containing `text` (case-insensitive). */
-async function waitForNpcLine(page: Page, npcId: string, text: string): Promise<void> {
-  await page.waitForFunction(
-    ([id, t]) => window.npcVoiceDemo.subtitles().some((s) => s.speaker === id && s.final && s.text.toLowerCase().includes(t.toLowerCase())),
-    [npcId, text] as const,
-    WAIT,
-  );
-}
-
-/** Waits until the output has a finished sound segment that started after context time `after`; returns it. */
-async function waitForOutputSegment(page: Page, after: number): Promise<{ start: number; end: number }> {
-  const handle = await page.waitForFunction(
-    (t) => window.npcVoiceDemo.probe?.output().find((s) => s.start >= t && s.end !== null) ?? null,
-    after,
-    WAIT,
-  );
-  return (await handle.jsonValue()) as { start: number; end: number };
+  // WebSocket here (exact PCM through the plugin's player); test/e2e/webrtc runs the same village over WebRTC.
+  return openDemo(b, `${server.url}/?e2e=1&transport=websocket`, options);
 }
 
 describe('the demo village', () => {
@@ -86,17 +78,7 @@ describe('the demo village', () => {
   test('push-to-talk: the player asks for a sword by voice, gets it, and the smith answers aloud', async () => {
     const { page, errors } = await open(await browser({ micWav: swordWav }));
     await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
-    await page.click('canvas');
-    await page.keyboard.down('Space');
-    // Hold the key while the fake microphone plays the utterance, release when the mic meter saw it end.
-    await page.waitForFunction(() => window.npcVoiceDemo.probe?.mic().some((s) => s.end !== null && s.end - s.start > 0.5) ?? false, undefined, WAIT);
-    const released = await page.evaluate(() => window.npcVoiceDemo.probe?.now() ?? 0);
-    await page.keyboard.up('Space');
-    await page.waitForFunction(
-      () => window.npcVoiceDemo.subtitles().some((s) => s.speaker === 'player' && s.final && /sword/i.test(s.text)),
-      undefined,
-      WAIT,
-    );
+    const released = await holdToTalk(page, /sword/i);
     await page.waitForFunction(() => window.npcVoiceDemo.inventory().includes('sword'), undefined, WAIT);
     await waitForNpcLine(page, 'blacksmith', 'sword is yours');
     const segment = await waitForOutputSegment(page, released);
@@ -161,24 +143,7 @@ describe('the demo village', () => {
 
   test('barge-in: pressing push-to-talk while the smith speaks silences him within 300 ms', async () => {
     const { page, errors } = await open(await browser({ micWav: swordWav }));
-    await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
-    await page.click('canvas');
-    const t0 = await page.evaluate(() => window.npcVoiceDemo.probe?.now() ?? 0);
-    await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'tell me about the forge'));
-    // Wait until he has been audible for half a second: mid-sentence.
-    await page.waitForFunction(
-      (t) => {
-        const p = window.npcVoiceDemo.probe;
-        const seg = p?.output().find((s) => s.start >= t);
-        return p && seg && seg.end === null && p.now() - seg.start > 0.5;
-      },
-      t0,
-      WAIT,
-    );
-    await page.keyboard.down('Space');
-    const segment = await waitForOutputSegment(page, t0);
-    const press = await page.evaluate(() => window.npcVoiceDemo.probe?.keys().find((k) => k.key === 'Space' && k.down)?.t ?? 0);
-    await page.keyboard.up('Space');
+    const { segment, press } = await bargeInOnTheSmith(page);
     expect(press).toBeGreaterThan(0);
     // The answer is ~3.5 s long; it must stop right after the press, not run to its end.
     expect(segment.end - press).toBeLessThanOrEqual(0.3);
