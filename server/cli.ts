@@ -10,7 +10,7 @@ const HELP = `Usage: npm run server -- [--port <n>] [--host <h>] [--demo]
   --help       this text
 
 Environment: OPENAI_API_KEY (switches from the local emulator to OpenAI), OPENAI_BASE_URL, NPC_VOICE_MODEL,
-NPC_VOICE_ALLOWED_ORIGINS, NPC_VOICE_RATE_LIMIT, NPC_VOICE_KEY_TTL_S, NPC_VOICE_UPSTREAM_TIMEOUT_MS, NPC_VOICE_PERSONA_DIR.`;
+NPC_VOICE_ALLOWED_ORIGINS, NPC_VOICE_RATE_LIMIT, NPC_VOICE_KEY_TTL_S, NPC_VOICE_UPSTREAM_TIMEOUT_MS, NPC_VOICE_PERSONA_DIR, NPC_VOICE_MAX_SESSIONS.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

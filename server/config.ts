@@ -22,6 +22,8 @@ export interface ServerConfig {
   /** How long to wait for upstream before answering 502. */
   upstreamTimeoutMs: number;
   personaDir: string | undefined;
+  /** Emulator: most concurrent Realtime sessions, WebSocket and WebRTC each (then refused with 429). */
+  maxSessions: number;
 }
 
 /** Thrown for a bad environment variable or flag, naming it and what it accepts. */
@@ -46,6 +48,7 @@ const EnvSchema = z.object({
   NPC_VOICE_KEY_TTL_S: intIn('NPC_VOICE_KEY_TTL_S', 10, 600).default(60),
   NPC_VOICE_UPSTREAM_TIMEOUT_MS: intIn('NPC_VOICE_UPSTREAM_TIMEOUT_MS', 100, 120_000).default(10_000),
   NPC_VOICE_PERSONA_DIR: z.string().min(1).optional(),
+  NPC_VOICE_MAX_SESSIONS: intIn('NPC_VOICE_MAX_SESSIONS', 1, 10_000).default(200),
 });
 
 /**
@@ -74,5 +77,6 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     keyTtlSeconds: e.NPC_VOICE_KEY_TTL_S,
     upstreamTimeoutMs: e.NPC_VOICE_UPSTREAM_TIMEOUT_MS,
     personaDir: e.NPC_VOICE_PERSONA_DIR,
+    maxSessions: e.NPC_VOICE_MAX_SESSIONS,
   };
 }

@@ -38,9 +38,9 @@ export async function attachRealtime(
     defaultModel: options.config.model,
     log: options.log,
   };
-  const emulator = attachRealtimeEmulator(server, shared);
+  const emulator = attachRealtimeEmulator(server, { ...shared, maxSessions: options.config.maxSessions });
   // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
-  const calls = new RealtimeCalls(shared);
+  const calls = new RealtimeCalls({ ...shared, maxCalls: options.config.maxSessions });
   return {
     calls,
     dropConnections: () => emulator.dropConnections(),

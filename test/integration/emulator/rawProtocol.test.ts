@@ -33,6 +33,21 @@ async function openSession(session: Record<string, unknown> = {}): Promise<RawCl
   return client;
 }
 
+/** Opens a WebSocket the server must refuse before the upgrade; returns the HTTP status and JSON body. */
+async function refusedUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> {
+  const ws = new WebSocket(url, { headers });
+  ws.on('error', () => undefined);
+  type Response = { statusCode: number; headers: Record<string, unknown>; on: (e: string, l: (c: Buffer) => void) => void };
+  const [, response] = (await once(ws, 'unexpected-response')) as [unknown, Response];
+  const text = await new Promise<string>((resolve) => {
+    let body = '';
+    response.on('data', (c) => (body += String(c)));
+    response.on('end', () => resolve(body));
+  });
+  ws.terminate();
+  return { status: response.statusCode, headers: response.headers, body: JSON.parse(text) as unknown };
+}
+
 function errorOf(event: WireEvent): Record<string, unknown> {
   return event.error as Record<string, unknown>;
 }
@@ -168,17 +183,9 @@ describe('emulator wire protocol (raw WebSocket client)', () => {
     const minted = server.server.keyStore.issue({ type: 'realtime' }, 10);
     clock += 11_000;
     for (const key of [minted.value, 'ek_unknown']) {
-      const ws = new WebSocket(server.wsUrl, { headers: { Authorization: `Bearer ${key}` } });
-      ws.on('error', () => undefined);
-      const [, response] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number; on: (e: string, l: (c: Buffer) => void) => void }];
-      expect(response.statusCode).toBe(401);
-      const body = await new Promise<string>((resolve) => {
-        let text = '';
-        response.on('data', (c) => (text += String(c)));
-        response.on('end', () => resolve(text));
-      });
-      expect(JSON.parse(body)).toMatchObject({ error: { code: 'invalid_api_key' } });
-      ws.terminate();
+      const refused = await refusedUpgrade(server.wsUrl, { Authorization: `Bearer ${key}` });
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ error: { code: 'invalid_api_key' } });
     }
   });
 
@@ -203,5 +210,42 @@ describe('emulator wire protocol (raw WebSocket client)', () => {
     const total = deltas.reduce((n, d) => n + d.length, 0);
     expect(total / 8).toBeGreaterThan(1000); // ms of greeting
     await client.close();
+  });
+});
+
+describe('emulator session limit', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ NPC_VOICE_MAX_SESSIONS: '2' });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('refuses a session over NPC_VOICE_MAX_SESSIONS with 429 in OpenAI\'s error shape, and takes one again when a slot frees', async () => {
+    const open = async () => {
+      const client = await RawClient.connect(`${limited.wsUrl}?model=gpt-realtime`, { headers: AUTH });
+      await client.nextOfType('session.created');
+      return client;
+    };
+    const first = await open();
+    const second = await open();
+    const refused = await refusedUpgrade(`${limited.wsUrl}?model=gpt-realtime`, AUTH);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded', message: expect.stringContaining('limit 2') } });
+    // The live sessions are untouched by the refusal.
+    second.send({ type: 'input_audio_buffer.clear', event_id: 'still-there' });
+    expect((await second.nextOfType('input_audio_buffer.cleared')).type).toBe('input_audio_buffer.cleared');
+    const closed = once(first.ws, 'close');
+    first.ws.close();
+    await closed;
+    await expect.poll(async () => {
+      const ws = new WebSocket(`${limited.wsUrl}?model=gpt-realtime`, { headers: AUTH });
+      ws.on('error', () => undefined);
+      const opened = await Promise.race([once(ws, 'open').then(() => true), once(ws, 'unexpected-response').then(() => false)]);
+      ws.terminate();
+      return opened;
+    }).toBe(true);
+    second.ws.close();
   });
 });
