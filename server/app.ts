@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { rateLimiter } from 'hono-rate-limiter';
 import { z } from 'zod';
@@ -73,6 +74,13 @@ export function createApp(deps: AppDeps): Hono {
     }
     await next();
   });
+
+  // A game served from another allowed origin (a dev server, a CDN) calls this route cross-origin: answer the
+  // preflight (before the rate limit, so it costs no mint) and let it read the JSON and `Retry-After`.
+  app.use(
+    '/api/npc-voice/session',
+    cors({ origin: (origin) => origin, allowMethods: ['POST'], allowHeaders: ['Content-Type'], exposeHeaders: ['Retry-After'], maxAge: 600 }),
+  );
 
   app.use(
     '/api/npc-voice/session',

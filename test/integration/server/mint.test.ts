@@ -137,6 +137,26 @@ describe('mint route in emulator mode', () => {
       await other.close();
     }
   });
+
+  it('answers a browser on an allowed origin cross-origin: preflight, then CORS headers on the mint', async () => {
+    const preflight = { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' };
+    const allowed = await fetch(`${server.url}/api/npc-voice/session`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', ...preflight } });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+    const refused = await fetch(`${server.url}/api/npc-voice/session`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', ...preflight } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    const minted = await fetch(`${server.url}/api/npc-voice/session`, {
+      method: 'POST',
+      headers: { Origin: 'http://localhost:5173', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ persona: 'guard' }),
+    });
+    expect(minted.status).toBe(200);
+    expect(minted.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(minted.headers.get('access-control-expose-headers')).toContain('Retry-After');
+  });
 });
 
 describe('mint limits and lifetime', () => {
