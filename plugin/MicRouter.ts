@@ -34,6 +34,8 @@ export class MicRouter {
   private destroyed = false;
   private target: MicTarget | null = null;
   private held = false;
+  /** The player chose to type: no microphone, push-to-talk ignored, until turned back on. */
+  private voiceOff = false;
   private readonly onChunk = (pcm: Int16Array) => this.route(pcm);
 
   constructor(private readonly options: MicRouterOptions) {}
@@ -45,7 +47,26 @@ export class MicRouter {
 
   /** Whether the microphone could not be opened (text-only mode). */
   get textOnly(): boolean {
-    return this.unavailable || this.options.openMic === null;
+    return this.unavailable || this.voiceOff || this.options.openMic === null;
+  }
+
+  /**
+   * Turns voice input off (the player chose to type) or back on. Off releases push-to-talk (a turn in progress is
+   * committed), mutes the addressed NPC's input and closes the microphone; on routes it again as before.
+   */
+  setVoiceOff(off: boolean): void {
+    if (off === this.voiceOff) return;
+    if (off) {
+      this.setTalking(false);
+      this.target?.setMicEnabled(false);
+      this.voiceOff = true;
+      this.closeMic();
+      return;
+    }
+    this.voiceOff = false;
+    const target = this.target;
+    this.target = null;
+    this.setTarget(target);
   }
 
   /** Whether push-to-talk is held. */
@@ -65,7 +86,7 @@ export class MicRouter {
     if (previous && this.held && previous.pushToTalk) previous.endTurn();
     previous?.setMicEnabled(false);
     this.target = target;
-    if (target) {
+    if (target && !this.voiceOff) {
       const hearing = !target.pushToTalk || this.held;
       target.setMicEnabled(hearing);
       if (hearing) this.ensureOpen();
@@ -75,7 +96,7 @@ export class MicRouter {
 
   /** Push-to-talk pressed (`true`) or released (`false`). */
   setTalking(down: boolean): void {
-    if (down === this.held) return;
+    if (down === this.held || (down && this.voiceOff)) return;
     this.held = down;
     const target = this.target;
     if (down) this.ensureOpen();
@@ -109,13 +130,13 @@ export class MicRouter {
 
   private route(pcm: Int16Array): void {
     const target = this.target;
-    if (!target) return;
+    if (!target || this.voiceOff) return;
     if (target.pushToTalk && !this.held) return;
     target.sendAudio(pcm);
   }
 
   private ensureOpen(): void {
-    if (this.mic || this.opening || this.unavailable || this.destroyed) return;
+    if (this.mic || this.opening || this.unavailable || this.destroyed || this.voiceOff) return;
     const open = this.options.openMic;
     if (!open) {
       this.unavailable = true;
@@ -124,7 +145,7 @@ export class MicRouter {
     }
     this.opening = open()
       .then((mic) => {
-        if (this.destroyed) {
+        if (this.destroyed || this.voiceOff) {
           mic.close();
           return;
         }

@@ -43,6 +43,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   private bindingSeq = 0;
   private running = false;
   private destroyed = false;
+  /** The player chose to type (`setTextOnly(true)`); kept across scene restarts. */
+  private voiceOff = false;
   private cancelPrefetch: () => void = () => {};
   private removeGestureListeners: () => void = () => {};
   private audio: { context: AudioContext; mixer: VoiceMixerLike; owned: boolean } | null = null;
@@ -85,7 +87,13 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 
   /** Whether the plugin runs without a microphone (denied, absent, or no audio layer). */
   get textOnly(): boolean {
-    return this.mic?.textOnly ?? this.options.audio === null;
+    return this.voiceOff || (this.mic?.textOnly ?? this.options.audio === null);
+  }
+
+  /** Voice input off (the player chose to type: the microphone closes, push-to-talk is ignored) or back on. */
+  setTextOnly(on: boolean): void {
+    this.voiceOff = on;
+    this.mic?.setVoiceOff(on);
   }
 
   /** Starts a scene run: prefetches the SDK when idle, prepares the mic router. Idempotent. */
@@ -100,6 +108,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
       onError: (error) => this.emitError(error, null),
       targets: () => [...this.bindings].filter((b) => b.hasSession).map((b) => b.session),
     });
+    if (this.voiceOff) this.mic.setVoiceOff(true);
   }
 
   /**
@@ -216,7 +225,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 
   /** Push-to-talk pressed or released (the plugin polls its key; call this for touch buttons). */
   setTalking(down: boolean): void {
-    if (!this.running) return;
+    if (!this.running || (down && this.voiceOff)) return;
     if (down) this.ensureAudio();
     if (down && this.addressed) {
       this.policy.touch(this.addressed.id, Date.now());

@@ -112,6 +112,19 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     this.core.setTalking(down);
   }
 
+  /** Whether push-to-talk is held (the key, or `setTalking(true)`). */
+  get talking(): boolean {
+    return this.core.talking;
+  }
+
+  /**
+   * The player chose to type (`true`): the microphone closes and push-to-talk is ignored; `false` turns voice back
+   * on. `textOnly` reports it, as it does a denied microphone.
+   */
+  setTextOnly(on: boolean): void {
+    this.core.setTextOnly(on);
+  }
+
   /**
    * Hot reload: validates and applies a persona to the running NPCs; the old one stays on failure.
    * @throws NpcVoiceConfigError naming the invalid field.
@@ -143,7 +156,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     return this.core.addressee;
   }
 
-  /** Whether the microphone is unavailable (typed input only). */
+  /** Whether input is typed only: the microphone is denied or absent, there is no audio layer, or `setTextOnly(true)`. */
   get textOnly(): boolean {
     return this.core.textOnly;
   }

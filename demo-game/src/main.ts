@@ -46,7 +46,10 @@ const hud = new Hud(app, {
     scene.sayTo(target, text);
   },
   onEnableMic: () => void askForMicrophone(),
-  onTypeOnly: () => hud.setTextOnly('Voice is off.'),
+  onTypeOnly: () => {
+    scene?.npcVoice.setTextOnly(true);
+    hud.setTextOnly('Voice is off.');
+  },
   onTyping: (typing) => scene?.setKeyboardEnabled(!typing),
 });
 state.inventory.onChange((items) => hud.setInventory(items));

@@ -83,6 +83,38 @@ describe('MicRouter', () => {
     expect(reasons).toEqual(['denied']);
     expect(router.textOnly).toBe(true);
   });
+
+  it('"type only": voice off closes the mic, mutes the NPC and ignores the key until turned back on', async () => {
+    const { mic, chunk } = fakeMic();
+    let opens = 0;
+    const guard = target(false);
+    const router = new MicRouter({
+      openMic: () => {
+        opens++;
+        return Promise.resolve(mic);
+      },
+      onUnavailable: () => {},
+      onError: () => {},
+      targets: () => [guard.t],
+    });
+    router.setTarget(guard.t);
+    await vi.waitFor(() => expect(guard.log).toContain('opened'));
+    router.setVoiceOff(true);
+    expect(router.textOnly).toBe(true);
+    expect(mic.close).toHaveBeenCalledTimes(1);
+    expect(guard.log.at(-1)).toBe('mic:false');
+    chunk(240);
+    router.setTalking(true);
+    expect(router.talking).toBe(false);
+    expect(guard.log.filter((l) => l.startsWith('audio'))).toEqual([]);
+    expect(opens).toBe(1);
+
+    router.setVoiceOff(false);
+    expect(router.textOnly).toBe(false);
+    expect(guard.log.at(-1)).toBe('mic:true');
+    await vi.waitFor(() => expect(opens).toBe(2));
+    router.destroy();
+  });
 });
 
 describe('resumeOnFirstGesture', () => {
