@@ -440,7 +440,13 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.audioPending = (async () => {
       const resolved = this.resolveContext();
       if (!resolved) throw new Error('no AudioContext: pass the `audioContext` option or load Howler');
-      const mixer = backend.createMixer({ context: resolved.context, destination: resolved.destination });
+      const duck = this.options.duck;
+      const mixer = backend.createMixer({
+        context: resolved.context,
+        destination: resolved.destination,
+        ...(duck ? { duck: { level: duck.level, fadeMs: duck.fadeMs, ...(duck.target ? { target: duck.target } : {}) } } : {}),
+      });
+      if (duck?.howls) mixer.duckHowls?.(duck.howls);
       await mixer.ready();
       if (this.destroyed) {
         mixer.destroy();

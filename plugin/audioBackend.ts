@@ -29,10 +29,31 @@ export interface VoiceOutput {
 }
 
 /** The mixer that owns every NPC voice and the listener. */
+/** Something whose gain can be ducked: an AudioParam, a GainNode, or a getter for one (resolved at each duck). */
+export type DuckTarget = AudioParam | GainNode | (() => AudioParam | GainNode | null | undefined);
+
+/** Ducking of the game's music/SFX while an NPC speaks. */
+export interface DuckOptions {
+  /** A gain stage of the game's music/SFX bus (not the destination the voices go through). */
+  target?: DuckTarget;
+  /** Gain factor while an NPC speaks (default 0.35). */
+  level?: number;
+  /** Fade time in ms, down and back up (default 200). */
+  fadeMs?: number;
+}
+
+/** The subset of a Howler `Howl` that ducking uses, so howler stays an optional peer dependency. */
+export interface DuckableHowl {
+  volume(): number;
+  fade(from: number, to: number, duration: number): unknown;
+}
+
 export interface VoiceMixerLike {
   ready(): Promise<void>;
   createVoice(id: string, spatial: Spatial): VoiceOutput;
   setListener(x: number, y: number): void;
+  /** Fades these Howler sounds while any NPC speaks; returns a remover. */
+  duckHowls?(howls: readonly DuckableHowl[] | (() => readonly DuckableHowl[])): () => void;
   destroy(): void;
 }
 
@@ -52,7 +73,7 @@ export type MicUnavailableReason = 'denied' | 'absent' | 'unsupported';
  * `plugin/audio/`; without it the plugin runs text-only (subtitles, no sound, no microphone).
  */
 export interface AudioBackend {
-  createMixer(options: { context: AudioContext; destination: AudioNode }): VoiceMixerLike;
+  createMixer(options: { context: AudioContext; destination: AudioNode; duck?: DuckOptions }): VoiceMixerLike;
   /** @throws an error with `reason: 'denied' | 'absent' | 'unsupported'` when the microphone is unavailable. */
   openMic(context: AudioContext, options?: Record<string, unknown>): Promise<MicSource>;
 }

@@ -4,9 +4,9 @@ export { NpcBinding, type NpcSprite, type NpcState, type ConversationLine } from
 export { NpcVoiceEvents, type NpcVoiceEventMap, type NpcVoiceEventName, type NpcUsage } from './events.js';
 export { defineGameTool, type GameTool, type GameToolContext, type ToolNpcInfo } from './tools/defineGameTool.js';
 export { NpcVoiceError, NpcVoiceConfigError, MintError, ToolError, NpcSessionError } from './errors.js';
-export type { NpcVoiceOptions, Positioned } from './options.js';
+export type { NpcVoiceOptions, NpcVoiceDuckOptions, Positioned } from './options.js';
 export { webAudioBackend, VoiceMixer, NpcVoice, MicCapture, MicUnavailableError } from './audio/index.js';
-export type { AudioBackend, VoiceOutput, VoiceMixerLike, MicSource, MicUnavailableReason } from './audioBackend.js';
+export type { AudioBackend, VoiceOutput, VoiceMixerLike, MicSource, MicUnavailableReason, DuckableHowl, DuckTarget } from './audioBackend.js';
 export type { EphemeralKey } from './session/mintClient.js';
 export { parsePersona, parsePersonaJson, PersonaError, type PersonaIssue, type PersonaParseResult } from './shared/parsePersona.js';
 export type { Persona, PersonaInput } from './shared/personaSchema.js';

@@ -1,4 +1,4 @@
-import type { AudioBackend } from './audioBackend.js';
+import type { AudioBackend, DuckableHowl, DuckTarget } from './audioBackend.js';
 import { NpcVoiceConfigError } from './errors.js';
 import { parsePersona } from './shared/parsePersona.js';
 import type { Persona } from './shared/personaSchema.js';
@@ -10,6 +10,18 @@ import type { GameTool } from './tools/defineGameTool.js';
 export interface Positioned {
   readonly x: number;
   readonly y: number;
+}
+
+/** What fades while an NPC speaks (`duck` option). */
+export interface NpcVoiceDuckOptions {
+  /** The Howler sounds to fade (music, SFX). Default: every Howl Howler knows at that moment. `null`: none. */
+  howls?: (() => readonly DuckableHowl[]) | null;
+  /** A gain stage of your own music/SFX bus (not the destination the voices go through), faded as well. */
+  target?: DuckTarget;
+  /** Volume factor while an NPC speaks, 0–1. Default 0.35. */
+  level?: number;
+  /** Fade time in ms, down and back up. Default 200. */
+  fadeMs?: number;
 }
 
 /** Options of the NPC voice plugin (`createNpcVoicePlugin(options)`). */
@@ -24,6 +36,8 @@ export interface NpcVoiceOptions<G extends object = object> {
   audioDestination?: AudioNode;
   /** The audio layer (`{ createMixer: (o) => new VoiceMixer(o), openMic: MicCapture.open }`); omit for text-only. */
   audio?: AudioBackend;
+  /** Music and SFX that fade while an NPC speaks; `false` turns ducking off. Default: every Howler sound, to 0.35. */
+  duck?: NpcVoiceDuckOptions | false;
   /** Phaser key name held to talk. Default `SPACE`; `null` disables the key (call `setTalking()` yourself). */
   pushToTalkKey?: string | null;
   /** Most NPC sessions open at once. Default 3. */
@@ -53,6 +67,8 @@ export interface ResolvedOptions<G extends object = object> {
   audioContext: AudioContext | (() => AudioContext) | null;
   audioDestination: AudioNode | null;
   audio: AudioBackend | null;
+  /** Null: no ducking. `howls` null: no Howls (a `target` only). */
+  duck: { howls: (() => readonly DuckableHowl[]) | null; target: DuckTarget | undefined; level: number; fadeMs: number } | null;
   pushToTalkKey: string | null;
   maxLiveSessions: number;
   personas: Map<string, Persona>;
@@ -98,6 +114,23 @@ export function validatePersona(value: unknown, where: string): Persona {
   });
 }
 
+/** Every Howl that howler.js knows (its global's sound list), for the default ducking. */
+function allHowlerSounds(): readonly DuckableHowl[] {
+  const howls = (globalThis as { Howler?: { _howls?: unknown } }).Howler?._howls;
+  if (!Array.isArray(howls)) return [];
+  return howls.filter((h): h is DuckableHowl => typeof h === 'object' && h !== null && typeof h.volume === 'function' && typeof h.fade === 'function');
+}
+
+function resolveDuck(duck: NpcVoiceOptions['duck']): ResolvedOptions['duck'] {
+  if (duck === false) return null;
+  if (duck !== undefined && (typeof duck !== 'object' || duck === null)) fail('duck', 'expected { howls?, target?, level?, fadeMs? } or false');
+  const d = duck ?? {};
+  if (d.howls !== undefined && d.howls !== null && typeof d.howls !== 'function') fail('duck.howls', 'expected a function returning the Howls to fade, or null');
+  const level = d.level ?? 0.35;
+  if (typeof level !== 'number' || !(level >= 0 && level <= 1)) fail('duck.level', `expected a volume factor between 0 and 1, got ${String(level)}`);
+  return { howls: d.howls === undefined ? allHowlerSounds : d.howls, target: d.target, level, fadeMs: positiveMs('duck.fadeMs', d.fadeMs, 200) };
+}
+
 /**
  * Validates plugin options and fills defaults.
  * @throws NpcVoiceConfigError naming the option and how to fix it.
@@ -117,6 +150,7 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
   if (options.audio !== undefined && (typeof options.audio?.createMixer !== 'function' || typeof options.audio.openMic !== 'function')) {
     fail('audio', 'expected { createMixer(options), openMic(context) } from plugin/audio');
   }
+  const duck = resolveDuck(options.duck);
   const key = options.pushToTalkKey === undefined ? 'SPACE' : options.pushToTalkKey;
   if (key !== null && (typeof key !== 'string' || !/^[A-Z0-9_]+$/.test(key))) {
     fail('pushToTalkKey', `expected a Phaser key name such as "SPACE" or "T" (Phaser.Input.Keyboard.KeyCodes), or null; got ${JSON.stringify(key)}`);
@@ -156,6 +190,7 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
     audioContext: ac ?? null,
     audioDestination: options.audioDestination ?? null,
     audio: options.audio ?? null,
+    duck,
     pushToTalkKey: key,
     maxLiveSessions: positiveInt('maxLiveSessions', options.maxLiveSessions, 3),
     personas,

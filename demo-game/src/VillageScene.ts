@@ -128,8 +128,6 @@ export class VillageScene extends Phaser.Scene {
           if (t0 !== undefined) this.latenciesMs.push(performance.now() - t0);
           this.turnEnd.delete(npc.id);
         } else this.subtitles.close(npc.persona.id);
-        if (!this.deps.ambienceOn) return;
-        this.deps.ambience.setDucked(plugin.npcs.some((b) => b.voice?.speaking));
       },
       stateChanged: () => {},
       usage: (npc, inputTokens, outputTokens) => {

@@ -1,20 +1,20 @@
 import { Howl, Howler } from 'howler';
 
-/** Music and forge volumes at rest, and the factor applied while an NPC speaks. */
+/** Music and forge volumes at rest. */
 const MUSIC_VOLUME = 0.3;
 const FORGE_VOLUME = 0.9;
-const DUCKED = 0.25;
-const DUCK_FADE_MS = 250;
+/** How the plugin ducks them while an NPC speaks (its `duck` option). */
+export const DUCK = { level: 0.25, fadeMs: 250 };
 
 /**
  * The village's ambient sound through Howler: a music loop and the forge loop placed at the forge (Howler's spatial
- * panner, same axes as the NPC voices: world x → audio x, world y → audio z). Both duck while an NPC speaks. Howler's
+ * panner, same axes as the NPC voices: world x → audio x, world y → audio z). The voice plugin ducks both while an NPC
+ * speaks (its `duck` option, given {@link Ambience.howls}). Howler's
  * AudioContext and master gain are shared with the voice plugin, so the game's master volume applies to voices too.
  */
 export class Ambience {
   private readonly music: Howl;
   private readonly forge: Howl;
-  private ducked = false;
   private playing = false;
 
   /** Creates the sounds (and with them Howler's AudioContext); nothing plays until `start()`. */
@@ -58,18 +58,10 @@ export class Ambience {
     return [this.music, this.forge];
   }
 
-  /** Ducks music and forge while `speaking` (an NPC is audible); restores them after. Used when no mixer ducks. */
-  setDucked(speaking: boolean): void {
-    if (speaking === this.ducked) return;
-    this.ducked = speaking;
-    const k = speaking ? DUCKED : 1;
-    this.music.fade(this.music.volume(), MUSIC_VOLUME * k, DUCK_FADE_MS);
-    this.forge.fade(this.forge.volume(), FORGE_VOLUME * k, DUCK_FADE_MS);
-  }
-
-  /** Whether the ambience is currently ducked. */
+  /** Whether the ambience is ducked now, read from the loops' real volumes (halfway down the fade counts). */
   get isDucked(): boolean {
-    return this.ducked;
+    const halfway = (1 + DUCK.level) / 2;
+    return this.music.volume() < MUSIC_VOLUME * halfway && this.forge.volume() < FORGE_VOLUME * halfway;
   }
 
   /** Whether the loops were started. */

@@ -27,7 +27,7 @@ const transport = chooseTransport(params.get('transport'), health.transports);
 const state = new VillageState();
 // Creating the Howls creates Howler's AudioContext, which the voice plugin then shares.
 const ambience = new Ambience(FORGE_AT.x, FORGE_AT.y);
-const voice = createVoiceSetup(state, { rawMic: e2e, transport });
+const voice = createVoiceSetup(state, { rawMic: e2e, transport, ambience });
 
 const app = document.getElementById('app');
 if (!app) throw new Error('index.html needs <div id="app">');

@@ -14,7 +14,7 @@ import {
   type VoiceMixerLike,
 } from '../../plugin/index.js';
 import { MicCapture, VoiceMixer } from '../../plugin/audio/index.js';
-import { Ambience } from './ambience.js';
+import { Ambience, DUCK } from './ambience.js';
 import { onPersonaFileChange, personaSources } from './personas.js';
 import { villageTools, type VillageView } from './tools.js';
 import type { VillageState } from './world.js';
@@ -35,9 +35,13 @@ export interface VoiceSetup {
 
 /**
  * Builds the plugin entry: the three village personas, the village tools, the Web Audio backend sharing Howler's
- * context and master gain, the player as listener, push-to-talk on SPACE, the chosen Realtime transport.
+ * context and master gain, the player as listener, push-to-talk on SPACE, the chosen Realtime transport, the
+ * ambience ducking while a villager speaks.
  */
-export function createVoiceSetup(state: VillageState, options: { rawMic: boolean; transport: 'webrtc' | 'websocket' }): VoiceSetup {
+export function createVoiceSetup(
+  state: VillageState,
+  options: { rawMic: boolean; transport: 'webrtc' | 'websocket'; ambience: Ambience },
+): VoiceSetup {
   const personas: Record<string, unknown> = {};
   const personaErrors: string[] = [];
   for (const [id, text] of Object.entries(personaSources)) {
@@ -69,6 +73,8 @@ export function createVoiceSetup(state: VillageState, options: { rawMic: boolean
     pushToTalkKey: 'SPACE',
     maxLiveSessions: 3,
     transport: options.transport,
+    // Music and the forge fade while a villager speaks.
+    duck: { howls: () => options.ambience.howls(), ...DUCK },
   });
   return {
     entry,

@@ -1,28 +1,11 @@
-import type { VoiceMixerLike } from '../audioBackend.js';
+import type { DuckableHowl, DuckOptions, DuckTarget, VoiceMixerLike } from '../audioBackend.js';
+
+export type { DuckableHowl, DuckOptions, DuckTarget };
 import type { Spatial } from '../shared/personaSchema.js';
 import { loadWorkletModule } from './loadWorklet.js';
 import { NpcVoice } from './NpcVoice.js';
 import { moveTo, worldToAudio } from './spatial.js';
 import { streamPlayerWorkletUrl } from './workletUrls.js';
-
-/** Something whose gain can be ducked: an AudioParam, a GainNode, or a getter for one (resolved at each duck). */
-export type DuckTarget = AudioParam | GainNode | (() => AudioParam | GainNode | null | undefined);
-
-/** Ducking of the game's music/SFX while an NPC speaks. */
-export interface DuckOptions {
-  /** A gain stage of the game's music/SFX bus (not the destination the voices go through). */
-  target?: DuckTarget;
-  /** Gain factor while an NPC speaks (default 0.35). */
-  level?: number;
-  /** Fade time in ms, down and back up (default 200). */
-  fadeMs?: number;
-}
-
-/** The subset of a Howler `Howl` that ducking uses, so howler stays an optional peer dependency. */
-export interface DuckableHowl {
-  volume(): number;
-  fade(from: number, to: number, duration: number): unknown;
-}
 
 /** Options of a VoiceMixer. */
 export interface VoiceMixerOptions {

@@ -141,6 +141,25 @@ describe('the demo village', () => {
     expect(errors).toEqual([]);
   });
 
+  test('the music and the forge fade while a villager speaks and come back after (the plugin ducks Howler)', async () => {
+    const { page, errors } = await openDemo(await browser(), `${server.url}/?e2e=1&ambience=1&transport=websocket`);
+    await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
+    expect(await page.evaluate(() => window.npcVoiceDemo.ambienceDucked())).toBe(false);
+    await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'tell me about the forge'));
+    await page.waitForFunction(
+      () => window.npcVoiceDemo.npcs().some((n) => n.id === 'blacksmith' && n.state === 'speaking') && window.npcVoiceDemo.ambienceDucked(),
+      undefined,
+      WAIT,
+    );
+    await waitForNpcLine(page, 'blacksmith', 'forty years');
+    await page.waitForFunction(
+      () => !window.npcVoiceDemo.npcs().some((n) => n.id === 'blacksmith' && n.state === 'speaking') && !window.npcVoiceDemo.ambienceDucked(),
+      undefined,
+      WAIT,
+    );
+    expect(errors).toEqual([]);
+  });
+
   test('barge-in: pressing push-to-talk while the smith speaks silences him within 300 ms', async () => {
     const { page, errors } = await open(await browser({ micWav: swordWav }));
     const { segment, press } = await bargeInOnTheSmith(page);
