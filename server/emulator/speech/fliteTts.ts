@@ -1,16 +1,16 @@
 // Local TTS on flite (BSD) compiled to WASI: one fresh WASM instance per utterance, because the flite CLI's main()
 // exits and leaves global state behind; compiling the module once keeps that cheap (~1 ms per instance).
-import { closeSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+// The WASI system calls are served by @bjorn3/browser_wasi_shim with an in-memory file system, not node:wasi: a
+// node:wasi instance per utterance leaked a host directory descriptor each time and, under load (a few hundred
+// utterances, then GC), crashed the process with a segfault; the shim touches no host descriptor at all.
+import { ConsoleStdout, File, OpenFile, PreopenDirectory, WASI, type Inode } from '@bjorn3/browser_wasi_shim';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import wavefile from 'wavefile';
 import type { LocalVoice } from '../../../plugin/shared/personaSchema.js';
 import { floatToPcm16 } from '../../../plugin/shared/pcm16.js';
 import { resample } from '../../../plugin/shared/resample.js';
 import { SAMPLE_RATE_HZ, type TextToSpeech } from './types.js';
-
-type WasiConstructor = typeof import('node:wasi').WASI;
 
 /** Options for {@link createFliteTts}. */
 export interface FliteTtsOptions {
@@ -18,9 +18,9 @@ export interface FliteTtsOptions {
   warmUp?: boolean;
 }
 
-/** Flite text-to-speech; `dispose()` removes its private temp directory. */
+/** Flite text-to-speech. */
 export interface FliteTts extends TextToSpeech {
-  /** Removes the temp directory; later `synthesize` calls reject. Safe to call twice. */
+  /** Later `synthesize` calls reject. Safe to call twice. */
   dispose(): void;
 }
 
@@ -40,38 +40,7 @@ const WARM_UP_VOICES: readonly LocalVoice['voice'][] = ['slt', 'rms', 'awb', 'ka
 /** Leading/trailing near-silence kept around the speech, so the first audio the player hears is the voice. */
 const KEEP_SILENCE_MS = 30;
 
-let wasiPromise: Promise<WasiConstructor> | undefined;
-
-// node:wasi emits a one-off ExperimentalWarning when loaded. Swallow only that warning, only while loading, instead of
-// removing every 'warning' listener of the process (which would hide other people's warnings).
-function loadWasi(): Promise<WasiConstructor> {
-  wasiPromise ??= (async () => {
-    const original = process.emitWarning;
-    const filtered = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
-      const message = typeof warning === 'string' ? warning : warning.message;
-      if (/\bWASI\b/.test(message)) return;
-      (original as (w: string | Error, ...r: unknown[]) => void).call(process, warning, ...rest);
-    };
-    process.emitWarning = filtered as typeof process.emitWarning;
-    try {
-      return (await import('node:wasi')).WASI;
-    } finally {
-      process.emitWarning = original;
-    }
-  })();
-  return wasiPromise;
-}
-
 let modulePromise: Promise<WebAssembly.Module> | undefined;
-
-// Temp dirs of engines nobody disposed (e.g. shared test fixtures) are removed when the process exits.
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function removeLiveDirs(): void {
-  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  liveDirs.clear();
-}
 
 function compileFlite(): Promise<WebAssembly.Module> {
   modulePromise ??= (async () => {
@@ -153,13 +122,7 @@ function readWav(bytes: Uint8Array): { samples: Float32Array; rateHz: number } {
  * const pcm = await tts.synthesize('Welcome, traveler.', { engine: 'flite', voice: 'rms', rate: 1 });
  */
 export async function createFliteTts(options: FliteTtsOptions = {}): Promise<FliteTts> {
-  const [WASI, module] = await Promise.all([loadWasi(), compileFlite()]);
-  const dir = mkdtempSync(join(tmpdir(), 'npc-flite-'));
-  liveDirs.add(dir);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', removeLiveDirs);
-  }
+  const module = await compileFlite();
   let counter = 0;
   let disposed = false;
 
@@ -167,44 +130,28 @@ export async function createFliteTts(options: FliteTtsOptions = {}): Promise<Fli
     if (disposed) throw new FliteTtsError('disposed', 'createFliteTts: synthesize() called after dispose()');
     const clean = sanitizeForFlite(text);
     if (!/[A-Za-z0-9]/.test(clean)) return new Int16Array(0);
-    const id = `${process.pid}-${counter++}`;
-    const outName = `out-${id}.wav`;
-    const logPath = join(dir, `log-${id}.txt`);
-    const logFd = openSync(logPath, 'w');
-    try {
-      const wasi = new WASI({
-        version: 'preview1',
-        returnOnExit: true,
-        args: fliteArgs(clean, voice, outName),
-        env: {},
-        preopens: { '.': dir },
-        // flite's chatter goes to a private log that is only read when the run fails.
-        stdout: logFd,
-        stderr: logFd,
-      });
-      const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
-      const rc = wasi.start(instance);
-      if (rc !== 0) {
-        const log = readFileSync(logPath, 'utf8').trim().slice(0, 500);
-        throw new FliteTtsError('flite_failed', `flite exited with ${rc} for voice ${voice.voice}: ${log}`);
-      }
-      const { samples, rateHz } = readWav(readFileSync(join(dir, outName)));
-      const trimmed = trimSilence(samples, rateHz);
-      return floatToPcm16(resample(trimmed, rateHz, SAMPLE_RATE_HZ));
-    } finally {
-      closeSync(logFd);
-      rmSync(logPath, { force: true });
-      rmSync(join(dir, outName), { force: true });
+    const outName = `out-${counter++}.wav`;
+    // flite's chatter is kept only to explain a failed run.
+    const log: string[] = [];
+    const root = new PreopenDirectory('.', new Map<string, Inode>());
+    const fds = [new OpenFile(new File([])), ConsoleStdout.lineBuffered((line) => log.push(line)), ConsoleStdout.lineBuffered((line) => log.push(line)), root];
+    // `debug: false` explicitly: without options the shim turns its console logging on.
+    const wasi = new WASI(fliteArgs(clean, voice, outName), [], fds, { debug: false });
+    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
+    const rc = wasi.start(instance as unknown as Parameters<WASI['start']>[0]);
+    const out = root.dir.contents.get(outName);
+    if (rc !== 0 || !(out instanceof File)) {
+      throw new FliteTtsError('flite_failed', `flite exited with ${rc} for voice ${voice.voice}: ${log.join(' ').trim().slice(0, 500)}`);
     }
+    const { samples, rateHz } = readWav(out.data);
+    const trimmed = trimSilence(samples, rateHz);
+    return floatToPcm16(resample(trimmed, rateHz, SAMPLE_RATE_HZ));
   };
 
   const tts: FliteTts = {
     synthesize: runFlite,
     dispose() {
-      if (disposed) return;
       disposed = true;
-      liveDirs.delete(dir);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalVoice } from '../../../plugin/shared/personaSchema.js';
 import { rms } from '../../../plugin/shared/pcm16.js';
@@ -64,6 +65,14 @@ describe('flite TTS', () => {
     expect(pcm.length / SAMPLE_RATE_HZ).toBeLessThan(5);
     expect(rms(pcm)).toBeGreaterThan(0.02);
     expect(firstLoudMs(pcm)).toBeLessThan(60);
+  });
+
+  it.runIf(existsSync('/proc/self/fd'))('holds no host file descriptor across utterances (the server speaks thousands)', async () => {
+    const voice: LocalVoice = { engine: 'flite', voice: 'rms', rate: 1 };
+    await tts.synthesize('Warm up.', voice);
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 30; i++) await tts.synthesize(`Line number ${i}.`, voice);
+    expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
   });
 
   it('is deterministic', async () => {
