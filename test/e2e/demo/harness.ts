@@ -43,7 +43,7 @@ async function warmUp(origin: string): Promise<void> {
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
-        await page.goto(`${origin}/?e2e=1`);
+        await page.goto(`${origin}/?e2e=1&transport=websocket`);
         await page.waitForFunction(() => window.npcVoiceDemo !== undefined, undefined, { timeout: 60_000 });
         await page.evaluate(() => window.npcVoiceDemo.ready);
         await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'hello'));
