@@ -1,6 +1,6 @@
 // Demo benchmark: the whole loop as a player gets it, in real headless Chromium against the real server (emulator).
 // - voice-to-voice over WebSocket and over WebRTC, one after the other in the same run: the fake microphone plays
-//   "who are you" to the guard (hands-free, server VAD) once per period; latency = end of the player's speech at the
+//   "what is your name" to the guard (hands-free, server VAD) once per period; latency = end of the player's speech at the
 //   game's input → first NPC sample above threshold at the game's output, both measured by the demo's `?e2e=1` probe
 //   in the same AudioContext clock;
 // - frame rate (Canvas renderer) idle, and with all three NPCs bound and talking at once.
@@ -80,6 +80,7 @@ async function voiceToVoice(url: string, wav: string, transport: Transport): Pro
       ).jsonValue()) as { start: number };
       if (answer.start < 0) misses++;
       else latencies.push((answer.start - speech.end) * 1000);
+      process.stdout.write(`  ${transport} turn ${handled}: ${answer.start < 0 ? 'missed' : `${Math.round((answer.start - speech.end) * 1000)} ms`}\n`);
     }
     const gameLatencies = await page.evaluate(() => window.npcVoiceDemo.turnLatenciesMs());
     return { latencies, gameLatencies, misses };
@@ -111,8 +112,8 @@ async function frameRates(url: string): Promise<{ idle: number; talking: number;
 
 /** Runs the demo benchmark and returns a markdown section. */
 export async function runDemoBench(): Promise<string> {
-  const wav = join(artifactsDir(), 'bench-who-are-you.wav');
-  const speech = await synthesizePlayerSpeech('who are you', 'awb');
+  const wav = join(artifactsDir(), 'bench-what-is-your-name.wav');
+  const speech = await synthesizePlayerSpeech('what is your name', 'awb');
   const speechS = speech.length / 24_000;
   writeWav(wav, withSilence(speech, 500, Math.max(0, PERIOD_S - 0.5 - speechS) * 1000));
   await disposePlayerSpeech();
@@ -135,7 +136,7 @@ export async function runDemoBench(): Promise<string> {
     return [
       '## Demo (real Chromium, emulator)',
       '',
-      `Voice-to-voice, hands-free guard (server VAD, silence ${500} ms): the fake microphone plays "who are you" every ${PERIOD_S} s;`,
+      `Voice-to-voice, hands-free guard (server VAD, silence ${500} ms): the fake microphone plays "what is your name" every ${PERIOD_S} s;`,
       'latency = end of the player\'s speech at the game\'s input → first NPC sample above 0.01 at the game\'s output (same AudioContext clock).',
       'Both transports in the same run, one after the other, same server and browser. The last column is the game\'s own',
       'debug-overlay measure (final transcript → SPEAKING_START), p50 / p95.',
