@@ -440,6 +440,9 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.audioPending = (async () => {
       const resolved = this.resolveContext();
       if (!resolved) throw new Error('no AudioContext: pass the `audioContext` option or load Howler');
+      keepHowlerAwake(resolved.context);
+      // Suspended by Howler before we came (or by the browser): resumes now if the page was already interacted with.
+      if (resolved.context.state === 'suspended') void resolved.context.resume().catch(() => {});
       const duck = this.options.duck;
       const mixer = backend.createMixer({
         context: resolved.context,
@@ -509,6 +512,16 @@ function browserWindow(): GestureTarget | null {
 interface HowlerLike {
   ctx: AudioContext;
   masterGain: GainNode;
+}
+
+/**
+ * Howler suspends its AudioContext after 30 s without a Howl playing (`Howler.autoSuspend`), which would silence
+ * the NPC voices and the microphone that share it, Howler not knowing about them. When the plugin plays in
+ * Howler's context it turns that off.
+ */
+function keepHowlerAwake(context: AudioContext): void {
+  const h = (globalThis as { Howler?: { ctx?: unknown; autoSuspend?: unknown } }).Howler;
+  if (h && typeof h === 'object' && h.ctx === context && h.autoSuspend === true) h.autoSuspend = false;
 }
 
 /** Howler's global (set by howler.js on `window`), when it has created its Web Audio context. */
