@@ -24,19 +24,16 @@ const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : '–');
 
 /** Counts animation frames in the page for `windowMs` (a measurement window, not a wait for state). */
 async function measureFps(page: Page, windowMs: number): Promise<{ fps: number; phaserFps: number }> {
-  return page.evaluate(async (w) => {
+  // A string, not a function: tsx compiles inner named functions with a `__name` helper the page does not have.
+  return page.evaluate(`new Promise((resolve) => {
     let frames = 0;
     const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        frames++;
-        if (performance.now() - t0 < w) requestAnimationFrame(tick);
-        else resolve();
-      };
-      requestAnimationFrame(tick);
+    requestAnimationFrame(function tick() {
+      frames++;
+      if (performance.now() - t0 < ${windowMs}) requestAnimationFrame(tick);
+      else resolve({ fps: (frames * 1000) / (performance.now() - t0), phaserFps: window.npcVoiceDemo.fps() });
     });
-    return { fps: (frames * 1000) / (performance.now() - t0), phaserFps: window.npcVoiceDemo.fps() };
-  }, windowMs);
+  })`);
 }
 
 type Transport = 'websocket' | 'webrtc';
