@@ -10,6 +10,8 @@ export interface MicTarget {
   endTurn(): void;
   setMicEnabled(enabled: boolean): void;
   micOpened(): void;
+  /** The player turned voice off: stop any copy of the microphone (WebRTC sends a silent placeholder instead). */
+  micClosed(): void;
 }
 
 /** Options of a {@link MicRouter}. */
@@ -61,6 +63,7 @@ export class MicRouter {
       this.target?.setMicEnabled(false);
       this.voiceOff = true;
       this.closeMic();
+      for (const t of this.options.targets()) t.micClosed();
       return;
     }
     this.voiceOff = false;

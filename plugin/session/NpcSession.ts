@@ -280,6 +280,17 @@ export class NpcSession {
     if (this.conn.status === 'live') this.useMicTrack(this.conn.live);
   }
 
+  /** Voice input was turned off: a WebRTC call stops its microphone clone and sends a silent placeholder. */
+  micClosed(): void {
+    if (this.conn.status !== 'live') return;
+    const parts = this.conn.live;
+    if (!parts.rtc || parts.placeholderMic) return;
+    const placeholder = this.options.mic?.placeholderTrack();
+    if (!placeholder) return;
+    parts.placeholderMic = true;
+    parts.rtc.setMicTrack(placeholder);
+  }
+
   /** Swaps a WebRTC call's placeholder for a clone of the microphone, once both exist. */
   private useMicTrack(parts: LiveParts): void {
     if (!parts.rtc || !parts.placeholderMic) return;
