@@ -2,6 +2,7 @@ import type { RealtimeSession, RealtimeTransportLayer } from '@openai/agents-rea
 import type { VoiceOutput } from '../audioBackend.js';
 import { MintError, NpcSessionError, NpcVoiceError, messageOf } from '../errors.js';
 import type { NpcUsage } from '../events.js';
+import { concatPcm16, pcm16Bytes } from '../shared/pcm16.js';
 import type { Persona } from '../shared/personaSchema.js';
 import { buildInstructions } from '../shared/sessionConfig.js';
 import type { GameTool, GameToolContext } from '../tools/defineGameTool.js';
@@ -537,11 +538,10 @@ export class NpcSession {
   }
 
   private appendAudio(session: RealtimeSession, pcm: Int16Array): void {
-    const buffer = new ArrayBuffer(pcm.length * 2);
-    const view = new DataView(buffer);
-    for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i] ?? 0, true);
+    // pcm16Bytes returns a fresh little-endian copy, so its buffer is exactly these samples.
+    const bytes = pcm16Bytes(pcm);
     this.uncommittedSamples += pcm.length;
-    this.guard(() => session.sendAudio(buffer));
+    this.guard(() => session.sendAudio(bytes.buffer as ArrayBuffer));
   }
 
   private keepEarlyAudio(pcm: Int16Array): void {
@@ -562,13 +562,7 @@ export class NpcSession {
     const chunks = this.earlyAudio.splice(0);
     this.dropEarlyAudio();
     if (chunks.length === 0) return;
-    const pcm = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      pcm.set(c, at);
-      at += c.length;
-    }
-    this.appendAudio(live.session, pcm);
+    this.appendAudio(live.session, concatPcm16(chunks));
     if (commit) this.endTurn();
   }
 

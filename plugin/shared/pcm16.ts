@@ -32,6 +32,17 @@ export function pcm16Bytes(pcm: Int16Array): Uint8Array {
   return out;
 }
 
+/** Joins chunks of samples into one array. */
+export function concatPcm16(chunks: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
 /** Reads little-endian PCM16 bytes into samples (a trailing odd byte is ignored). */
 export function pcm16FromBytes(bytes: Uint8Array): Int16Array {
   const n = bytes.length >> 1;

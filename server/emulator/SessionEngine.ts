@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Persona } from '../../plugin/shared/personaSchema.js';
-import { decodeALaw, decodeMuLaw, encodeALaw, encodeMuLaw, floatToPcm16, pcm16Bytes, pcm16FromBytes, pcm16ToFloat } from '../../plugin/shared/pcm16.js';
+import { concatPcm16, decodeALaw, decodeMuLaw, encodeALaw, encodeMuLaw, floatToPcm16, pcm16Bytes, pcm16FromBytes, pcm16ToFloat } from '../../plugin/shared/pcm16.js';
 import {
   parseClientEvent,
   type ClientContentPart,
@@ -146,16 +146,6 @@ function bytesToMs(bytes: number, kind: FormatKind): number {
 
 function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
-function concatSamples(chunks: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const chunk of chunks) {
     out.set(chunk, offset);
@@ -666,7 +656,7 @@ export class SessionEngine {
 
   /** Buffered samples from absolute index `from` to `to` (clamped to what is buffered). */
   private bufferRange(from: number, to: number): Int16Array {
-    const all = concatSamples(this.buffer);
+    const all = concatPcm16(this.buffer);
     const a = Math.max(0, from - this.bufferStart);
     const b = Math.max(a, Math.min(all.length, to - this.bufferStart));
     return all.slice(a, b);
@@ -743,7 +733,7 @@ export class SessionEngine {
       );
       return;
     }
-    const pcm = concatSamples(this.buffer);
+    const pcm = concatPcm16(this.buffer);
     let itemId = newId('item');
     let heard: string | null = null;
     if (this.speech) {
