@@ -2,6 +2,7 @@ import type { RealtimeTransportLayer } from '@openai/agents-realtime';
 import type { MicUnavailableReason, VoiceMixerLike } from './audioBackend.js';
 import { NpcVoiceConfigError, NpcVoiceError, messageOf } from './errors.js';
 import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
+import { howlerAudio, keepHowlerAwake } from './howler.js';
 import { MicRouter, resumeOnFirstGesture, type GestureTarget } from './MicRouter.js';
 import { NpcBinding, type BindingHost, type NpcSprite } from './NpcBinding.js';
 import { resolveOptions, validatePersona, type NpcVoiceOptions, type Positioned, type ResolvedOptions } from './options.js';
@@ -481,7 +482,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
       const context = typeof option === 'function' ? option() : option;
       return { context, destination: this.options.audioDestination ?? context.destination, owned: false };
     }
-    const howler = howlerGlobal();
+    const howler = howlerAudio();
     if (howler) return { context: howler.ctx, destination: this.options.audioDestination ?? howler.masterGain, owned: false };
     const Ctor = (globalThis as { AudioContext?: new () => AudioContext }).AudioContext;
     if (!Ctor) return null;
@@ -507,31 +508,6 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 function browserWindow(): GestureTarget | null {
   const w = (globalThis as { window?: GestureTarget }).window;
   return w && typeof w.addEventListener === 'function' ? w : null;
-}
-
-interface HowlerLike {
-  ctx: AudioContext;
-  masterGain: GainNode;
-}
-
-/**
- * Howler suspends its AudioContext after 30 s without a Howl playing (`Howler.autoSuspend`), which would silence
- * the NPC voices and the microphone that share it, Howler not knowing about them. When the plugin plays in
- * Howler's context it turns that off.
- */
-function keepHowlerAwake(context: AudioContext): void {
-  const h = (globalThis as { Howler?: { ctx?: unknown; autoSuspend?: unknown } }).Howler;
-  if (h && typeof h === 'object' && h.ctx === context && h.autoSuspend === true) h.autoSuspend = false;
-}
-
-/** Howler's global (set by howler.js on `window`), when it has created its Web Audio context. */
-function howlerGlobal(): HowlerLike | null {
-  const h = (globalThis as { Howler?: { ctx?: unknown; masterGain?: unknown } }).Howler;
-  if (!h || typeof h !== 'object') return null;
-  const { ctx, masterGain } = h;
-  if (typeof ctx !== 'object' || ctx === null || typeof masterGain !== 'object' || masterGain === null) return null;
-  if (!('createGain' in ctx) || !('connect' in masterGain)) return null;
-  return { ctx: ctx as AudioContext, masterGain: masterGain as GainNode };
 }
 
 export type { Positioned };

@@ -1,5 +1,6 @@
 import type { AudioBackend, DuckableHowl, DuckTarget } from './audioBackend.js';
 import { NpcVoiceConfigError } from './errors.js';
+import { howlerSounds } from './howler.js';
 import { parsePersona } from './shared/parsePersona.js';
 import type { Persona } from './shared/personaSchema.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './session/backoff.js';
@@ -114,13 +115,6 @@ export function validatePersona(value: unknown, where: string): Persona {
   });
 }
 
-/** Every Howl that howler.js knows (its global's sound list), for the default ducking. */
-function allHowlerSounds(): readonly DuckableHowl[] {
-  const howls = (globalThis as { Howler?: { _howls?: unknown } }).Howler?._howls;
-  if (!Array.isArray(howls)) return [];
-  return howls.filter((h): h is DuckableHowl => typeof h === 'object' && h !== null && typeof h.volume === 'function' && typeof h.fade === 'function');
-}
-
 function resolveDuck(duck: NpcVoiceOptions['duck']): ResolvedOptions['duck'] {
   if (duck === false) return null;
   if (duck !== undefined && (typeof duck !== 'object' || duck === null)) fail('duck', 'expected { howls?, target?, level?, fadeMs? } or false');
@@ -128,7 +122,7 @@ function resolveDuck(duck: NpcVoiceOptions['duck']): ResolvedOptions['duck'] {
   if (d.howls !== undefined && d.howls !== null && typeof d.howls !== 'function') fail('duck.howls', 'expected a function returning the Howls to fade, or null');
   const level = d.level ?? 0.35;
   if (typeof level !== 'number' || !(level >= 0 && level <= 1)) fail('duck.level', `expected a volume factor between 0 and 1, got ${String(level)}`);
-  return { howls: d.howls === undefined ? allHowlerSounds : d.howls, target: d.target, level, fadeMs: positiveMs('duck.fadeMs', d.fadeMs, 200) };
+  return { howls: d.howls === undefined ? howlerSounds : d.howls, target: d.target, level, fadeMs: positiveMs('duck.fadeMs', d.fadeMs, 200) };
 }
 
 /**
