@@ -28,7 +28,6 @@ export interface VoiceOutput {
   destroy(): void;
 }
 
-/** The mixer that owns every NPC voice and the listener. */
 /** Something whose gain can be ducked: an AudioParam, a GainNode, or a getter for one (resolved at each duck). */
 export type DuckTarget = AudioParam | GainNode | (() => AudioParam | GainNode | null | undefined);
 
@@ -48,6 +47,7 @@ export interface DuckableHowl {
   fade(from: number, to: number, duration: number): unknown;
 }
 
+/** The mixer that owns every NPC voice and the listener. */
 export interface VoiceMixerLike {
   ready(): Promise<void>;
   createVoice(id: string, spatial: Spatial): VoiceOutput;

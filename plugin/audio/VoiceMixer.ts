@@ -1,11 +1,11 @@
 import type { DuckableHowl, DuckOptions, DuckTarget, VoiceMixerLike } from '../audioBackend.js';
-
-export type { DuckableHowl, DuckOptions, DuckTarget };
 import type { Spatial } from '../shared/personaSchema.js';
 import { loadWorkletModule } from './loadWorklet.js';
 import { NpcVoice } from './NpcVoice.js';
 import { moveTo, worldToAudio } from './spatial.js';
 import { streamPlayerWorkletUrl } from './workletUrls.js';
+
+export type { DuckableHowl, DuckOptions, DuckTarget };
 
 /** Options of a VoiceMixer. */
 export interface VoiceMixerOptions {

@@ -1,5 +1,5 @@
 // Local TTS on flite (BSD) compiled to WASI: one fresh WASM instance per utterance, because the flite CLI's main()
-// exits and leaves global state behind; compiling the module once keeps that cheap (~1 ms per instance).
+// exits and leaves global state behind; the module is compiled once and only instantiated per utterance.
 // The WASI system calls are served by @bjorn3/browser_wasi_shim with an in-memory file system, not node:wasi: a
 // node:wasi instance per utterance leaked a host directory descriptor each time and, under load (a few hundred
 // utterances, then GC), crashed the process with a segfault; the shim touches no host descriptor at all.
@@ -39,6 +39,9 @@ const WARM_UP_VOICES: readonly LocalVoice['voice'][] = ['slt', 'rms', 'awb', 'ka
 
 /** Leading/trailing near-silence kept around the speech, so the first audio the player hears is the voice. */
 const KEEP_SILENCE_MS = 30;
+
+/** Where flite writes the WAV, in the run's own in-memory directory (so one fixed name serves every run). */
+const OUT_NAME = 'out.wav';
 
 let modulePromise: Promise<WebAssembly.Module> | undefined;
 
@@ -123,23 +126,21 @@ function readWav(bytes: Uint8Array): { samples: Float32Array; rateHz: number } {
  */
 export async function createFliteTts(options: FliteTtsOptions = {}): Promise<FliteTts> {
   const module = await compileFlite();
-  let counter = 0;
   let disposed = false;
 
   const runFlite = async (text: string, voice: LocalVoice): Promise<Int16Array> => {
     if (disposed) throw new FliteTtsError('disposed', 'createFliteTts: synthesize() called after dispose()');
     const clean = sanitizeForFlite(text);
     if (!/[A-Za-z0-9]/.test(clean)) return new Int16Array(0);
-    const outName = `out-${counter++}.wav`;
     // flite's chatter is kept only to explain a failed run.
     const log: string[] = [];
     const root = new PreopenDirectory('.', new Map<string, Inode>());
     const fds = [new OpenFile(new File([])), ConsoleStdout.lineBuffered((line) => log.push(line)), ConsoleStdout.lineBuffered((line) => log.push(line)), root];
     // `debug: false` explicitly: without options the shim turns its console logging on.
-    const wasi = new WASI(fliteArgs(clean, voice, outName), [], fds, { debug: false });
+    const wasi = new WASI(fliteArgs(clean, voice, OUT_NAME), [], fds, { debug: false });
     const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
     const rc = wasi.start(instance as unknown as Parameters<WASI['start']>[0]);
-    const out = root.dir.contents.get(outName);
+    const out = root.dir.contents.get(OUT_NAME);
     if (rc !== 0 || !(out instanceof File)) {
       throw new FliteTtsError('flite_failed', `flite exited with ${rc} for voice ${voice.voice}: ${log.join(' ').trim().slice(0, 500)}`);
     }
