@@ -25,16 +25,22 @@ function silentBackend(): AudioBackend & { mixers: number } {
   return backend;
 }
 
+/** Starts the plugin core playing in `context` and presses push-to-talk, which sets up its audio; resolves once it has. */
+async function startAudioIn(context: { state: AudioContextState; resume(): Promise<void> }) {
+  const audio = silentBackend();
+  const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, audio, audioContext: () => context as unknown as AudioContext });
+  fake.controller.start();
+  fake.controller.setTalking(true);
+  await vi.waitFor(() => expect(audio.mixers).toBe(1));
+  return fake;
+}
+
 describe("voices in Howler's AudioContext", () => {
   it("turn Howler's 30 s auto-suspend off (it would silence the NPCs) and resume a context Howler already suspended", async () => {
     const context = { state: 'suspended' as AudioContextState, resume: vi.fn(() => Promise.resolve()), destination: {} };
     const howler = { ctx: context, masterGain: { connect: () => {} }, autoSuspend: true };
     (globalThis as { Howler?: unknown }).Howler = howler;
-    const audio = silentBackend();
-    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, audio, audioContext: () => context as unknown as AudioContext });
-    fake.controller.start();
-    fake.controller.setTalking(true);
-    await vi.waitFor(() => expect(audio.mixers).toBe(1));
+    const fake = await startAudioIn(context);
     expect(howler.autoSuspend).toBe(false);
     expect(context.resume).toHaveBeenCalled();
     fake.controller.destroy();
@@ -44,11 +50,7 @@ describe("voices in Howler's AudioContext", () => {
     const own = { state: 'running' as AudioContextState, resume: vi.fn(() => Promise.resolve()), destination: {} };
     const howler = { ctx: { other: true }, masterGain: {}, autoSuspend: true };
     (globalThis as { Howler?: unknown }).Howler = howler;
-    const audio = silentBackend();
-    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, audio, audioContext: () => own as unknown as AudioContext });
-    fake.controller.start();
-    fake.controller.setTalking(true);
-    await vi.waitFor(() => expect(audio.mixers).toBe(1));
+    const fake = await startAudioIn(own);
     expect(howler.autoSuspend).toBe(true);
     expect(own.resume).not.toHaveBeenCalled();
     fake.controller.destroy();

@@ -135,6 +135,16 @@ describe('resumeOnFirstGesture', () => {
   });
 });
 
+/** The smith's session opening, its key held back until `mint.release()`. */
+function connectingSmith() {
+  const mint = deferredMint();
+  const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, fetch: mint.fetch });
+  fake.controller.start();
+  const smith = fake.controller.bind(createFakeSprite(), 'blacksmith');
+  smith.session.open(true);
+  return { mint, fake, smith };
+}
+
 describe('push-to-talk on a live session', () => {
   type Recorded = { method: string } & Record<string, unknown>;
   const calls = (t: ScriptedRealtimeTransport): Recorded[] => t.calls.map((c): Recorded => ({ ...c }));
@@ -174,11 +184,7 @@ describe('push-to-talk on a live session', () => {
   });
 
   it('keeps what the player says while the connection opens and commits it once connected', async () => {
-    const mint = deferredMint();
-    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, fetch: mint.fetch });
-    fake.controller.start();
-    const smith = fake.controller.bind(createFakeSprite(), 'blacksmith');
-    smith.session.open(true);
+    const { mint, fake, smith } = connectingSmith();
     expect(smith.state).toBe('connecting');
     // Pressed, spoke 300 ms in two chunks and released, all before the key arrived.
     smith.session.beginTurn();
@@ -205,11 +211,7 @@ describe('push-to-talk on a live session', () => {
   });
 
   it('keeps at most the last 10 s of early audio, and forgets it when the player presses again', async () => {
-    const mint = deferredMint();
-    const fake = createFakeNpcVoice({ personas: { blacksmith: personaJson('blacksmith') }, fetch: mint.fetch });
-    fake.controller.start();
-    const smith = fake.controller.bind(createFakeSprite(), 'blacksmith');
-    smith.session.open(true);
+    const { mint, fake, smith } = connectingSmith();
     smith.session.beginTurn();
     smith.session.sendAudio(new Int16Array(24_000).fill(7)); // a first attempt, abandoned
     smith.session.endTurn();
