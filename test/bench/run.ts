@@ -1,11 +1,13 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /**
- * `npm run bench [-- --only <name,...>]`: runs every benchmark section and writes test/bench/RESULTS.md with the
- * machine and the date. Each section is a module exporting an async function that returns markdown.
+ * `npm run bench [-- --only <name,...>]`: runs every benchmark section (or the named ones) and writes
+ * test/bench/RESULTS.md. Each section is a module exporting an async function that returns markdown; in the file it
+ * sits between `<!-- bench:<name> -->` markers with the machine and date of the run that measured it, so `--only`
+ * replaces just those sections and keeps the others as they were.
  */
 const SECTIONS: { name: string; module: string; fn: string }[] = [
   { name: 'emulator', module: './emulatorBench.js', fn: 'runEmulatorBench' },
@@ -18,19 +20,43 @@ const SECTIONS: { name: string; module: string; fn: string }[] = [
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
+const HEADER = [
+  '# Benchmark results',
+  '',
+  'Written by `npm run bench`. Each section was measured in one run, on the machine and at the date under it;',
+  '`npm run bench -- --only <name,…>` re-measures only the named sections.',
+].join('\n');
+
 function machine(): string {
   const cpus = os.cpus();
-  return [
-    `- Date: ${new Date().toISOString()}`,
-    `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
-    `- Node ${process.version}`,
-  ].join('\n');
+  const cpu = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`;
+  return `_Measured ${new Date().toISOString()} on ${cpu}, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}._`;
+}
+
+const START = (name: string) => `<!-- bench:${name} -->`;
+const END = (name: string) => `<!-- /bench:${name} -->`;
+
+/** The sections of an existing RESULTS.md, by name (an absent or unmarked file has none). */
+async function readSections(): Promise<Map<string, string>> {
+  const sections = new Map<string, string>();
+  const text = await readFile(RESULTS, 'utf8').catch(() => '');
+  for (const m of text.matchAll(/<!-- bench:([\w-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g)) {
+    const [, name, body] = m;
+    if (name !== undefined && body !== undefined) sections.set(name, body);
+  }
+  return sections;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const only = values.only ? new Set(values.only.split(',')) : undefined;
-  const parts = ['# Benchmark results', '', 'Written by `npm run bench`. Numbers from one run on the machine below.', '', machine(), ''];
+  const unknown = [...(only ?? [])].filter((name) => !SECTIONS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown section ${unknown.join(', ')} (sections: ${SECTIONS.map((s) => s.name).join(', ')})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const sections = await readSections();
   let failed = false;
   for (const section of SECTIONS) {
     if (only && !only.has(section.name)) continue;
@@ -40,16 +66,17 @@ async function main(): Promise<void> {
       const run = mod[section.fn];
       if (typeof run !== 'function') throw new Error(`${section.module} does not export ${section.fn}`);
       const markdown = (await (run as () => Promise<string>)()).trim();
-      parts.push(markdown, '');
+      sections.set(section.name, `${markdown}\n\n${machine()}`);
       process.stdout.write(`${markdown}\n\n`);
     } catch (err) {
       failed = true;
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      parts.push(`## ${section.name}`, '', `Failed: \`${message.split('\n')[0]}\``, '');
+      sections.set(section.name, `## ${section.name}\n\nFailed: \`${message.split('\n')[0]}\`\n\n${machine()}`);
       process.stderr.write(`bench ${section.name} failed: ${message}\n`);
     }
   }
-  await writeFile(RESULTS, `${parts.join('\n').trim()}\n`);
+  const body = SECTIONS.filter((s) => sections.has(s.name)).map((s) => `${START(s.name)}\n${sections.get(s.name)}\n${END(s.name)}`);
+  await writeFile(RESULTS, `${[HEADER, ...body].join('\n\n')}\n`);
   process.stdout.write(`wrote ${RESULTS}\n`);
   if (failed) process.exitCode = 1;
 }
