@@ -55,6 +55,11 @@ export interface SessionEngineOptions {
   burstMs?: number;
   /** How much faster than real time audio is streamed after the burst (default 4). */
   speedFactor?: number;
+  /**
+   * Largest event the transport can carry (WebRTC: the data channel's message size). A retrieved item whose audio
+   * would make it larger is sent without the audio bytes, with its transcript; anything else over it is dropped.
+   */
+  maxEventBytes?: number;
   /** Diagnostic lines (never the console). */
   log?: (line: string) => void;
 }
@@ -507,10 +512,16 @@ export class SessionEngine {
     }
     const item = snapshot(entry.item);
     if (item.type === 'message' && entry.audio.length > 0) {
-      const audio = Buffer.from(concatBytes(entry.audio)).toString('base64');
-      item.content = item.content.map((part) =>
-        part.type === 'input_audio' || part.type === 'output_audio' ? { ...part, audio } : part,
-      );
+      const bytes = entry.audio.reduce((n, chunk) => n + chunk.length, 0);
+      // base64 is 4/3 of the bytes; the rest of the event is small. The SDK asks for every transcribed item back, so
+      // over WebRTC a long turn would otherwise never arrive, and with it the transcript in the SDK's history.
+      const fits = this.options.maxEventBytes === undefined || (bytes * 4) / 3 + 64 * 1024 <= this.options.maxEventBytes;
+      if (fits) {
+        const audio = Buffer.from(concatBytes(entry.audio)).toString('base64');
+        item.content = item.content.map((part) =>
+          part.type === 'input_audio' || part.type === 'output_audio' ? { ...part, audio } : part,
+        );
+      }
     }
     this.emit({ type: 'conversation.item.retrieved', item });
   }

@@ -119,6 +119,7 @@ export class RealtimeCall {
       ...options.engine,
       transport: 'webrtc',
       audioOutput: this.pacer,
+      maxEventBytes: MAX_DATA_CHANNEL_MESSAGE_BYTES,
       send: (event) => this.sendText(JSON.stringify(event)),
     });
   }

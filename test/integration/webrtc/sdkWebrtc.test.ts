@@ -132,6 +132,23 @@ describe('WebRTC tools, speech and interruptions', () => {
     expect(heardAt).toBeGreaterThan(0);
   });
 
+  // A push-to-talk turn keeps every sample the player held the key for; 6 s of it is ~380 KB as base64, over the
+  // data channel's 256 KiB. The SDK asks for each transcribed item back, so the answer must still arrive.
+  it('answers a retrieve of a long push-to-talk turn in an event that fits the data channel, without the audio bytes', async () => {
+    const client = await connect('blacksmith');
+    const speech = withSilence(await synthesizePlayerSpeech('give me a sword', 'awb'), 600, 4000);
+    await client.mic.say(speech);
+    const committed = client.next(ofType('input_audio_buffer.committed'), 20_000);
+    client.transport.sendEvent({ type: 'input_audio_buffer.commit' });
+    const itemId = String((await committed).item_id);
+    const retrieved = client.next((e) => e.type === 'conversation.item.retrieved' && (e.item as { id?: string }).id === itemId, 20_000);
+    client.transport.sendEvent({ type: 'conversation.item.retrieve', item_id: itemId });
+    const item = (await retrieved).item as { role: string; content: { type: string; audio?: string }[] };
+    expect(item.role).toBe('user');
+    expect(item.content.map((part) => part.type)).toEqual(['input_audio']);
+    expect(item.content[0]?.audio).toBeUndefined();
+  });
+
   it('interrupt() during speech clears the output buffer and truncates the item at what was played', async () => {
     const client = await connect('blacksmith');
     const started = client.next(ofType('output_audio_buffer.started'));
