@@ -109,8 +109,9 @@ export class MicRouter {
       target.setMicEnabled(true);
     } else {
       if (target.pushToTalk) {
-        target.setMicEnabled(false);
+        // The turn ends first: over WebRTC its last words are still on their way and the track must carry them.
         target.endTurn();
+        target.setMicEnabled(false);
       }
     }
   }

@@ -52,6 +52,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   private audioPending: Promise<void> | null = null;
   private audioFailed = false;
   private placeholder: MediaStreamTrack | null = null;
+  /** Makes the WebRTC placeholder track when there is no audio layer to make it (subtitles-only WebRTC). */
+  private placeholderContext: AudioContext | null = null;
 
   /** @throws NpcVoiceConfigError when an option or persona is invalid (the message says how to fix it). */
   constructor(
@@ -138,6 +140,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     for (const b of [...this.bindings]) b.destroy();
     this.placeholder?.stop();
     this.placeholder = null;
+    void this.placeholderContext?.close().catch(() => {});
+    this.placeholderContext = null;
     const audio = this.audio;
     this.audio = null;
     audio?.mixer.destroy();
@@ -285,6 +289,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
       mic: {
         cloneTrack: () => this.mic?.track?.clone() ?? null,
         placeholderTrack: () => this.placeholderTrack(),
+        ready: () => this.ensureAudioReady(),
       },
       listener: {
         state: (state, previous) => this.events.emit(NpcVoiceEvents.SESSION_STATE, binding, state, previous),
@@ -423,10 +428,19 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 
   private placeholderTrack(): MediaStreamTrack | null {
     if (this.placeholder) return this.placeholder.clone();
-    const ctx = this.audio?.context;
+    const ctx = this.audio?.context ?? this.ownPlaceholderContext();
     if (!ctx) return null;
     this.placeholder = ctx.createMediaStreamDestination().stream.getAudioTracks()[0] ?? null;
     return this.placeholder?.clone() ?? null;
+  }
+
+  /** A context of our own for the placeholder, only when the audio layer is off or failed (never running audio). */
+  private ownPlaceholderContext(): AudioContext | null {
+    if (this.placeholderContext) return this.placeholderContext;
+    const Ctor = (globalThis as { AudioContext?: typeof AudioContext }).AudioContext;
+    if (!Ctor || this.destroyed) return null;
+    this.placeholderContext = new Ctor();
+    return this.placeholderContext;
   }
 
   private ensureAudio(): void {

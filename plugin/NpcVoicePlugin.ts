@@ -53,12 +53,25 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
       const code = Phaser.Input.Keyboard.KeyCodes[keyName as keyof typeof Phaser.Input.Keyboard.KeyCodes];
       // enableCapture false: the game may use the same key for something else (and typing in DOM inputs).
       this.pttKey = keyboard.addKey(code ?? keyName, false);
+      // The key's own events, not only its state at the next frame: a tap shorter than a frame (a busy machine, a
+      // quick player) still opens the microphone and ends a turn.
+      this.pttKey.on(Phaser.Input.Keyboard.Events.DOWN, this.onTalkDown, this);
+      this.pttKey.on(Phaser.Input.Keyboard.Events.UP, this.onTalkUp, this);
     }
     this.core.start();
   }
 
+  private onTalkDown(): void {
+    this.core.setTalking(true);
+  }
+
+  private onTalkUp(): void {
+    this.core.setTalking(false);
+  }
+
   /** Phaser calls this every frame (scene UPDATE): tool actions, positions, mic routing, live sessions. */
   update(): void {
+    // Catches what has no key event: Phaser resets held keys silently when the window loses focus.
     if (this.pttKey) {
       const down = this.pttKey.isDown;
       if (down !== this.core.talking) this.core.setTalking(down);
@@ -74,6 +87,8 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     events?.off(Phaser.Scenes.Events.UPDATE, this.update, this);
     events?.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
     if (this.pttKey) {
+      this.pttKey.off(Phaser.Input.Keyboard.Events.DOWN, this.onTalkDown, this);
+      this.pttKey.off(Phaser.Input.Keyboard.Events.UP, this.onTalkUp, this);
       this.scene?.input?.keyboard?.removeKey(this.pttKey, true);
       this.pttKey = null;
     }

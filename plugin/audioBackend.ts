@@ -19,8 +19,8 @@ export interface VoiceOutput {
   level(): number;
   /** Moves the voice (world pixels). */
   setPosition(x: number, y: number): void;
-  /** Plays a WebRTC remote stream through this voice's chain. */
-  attachStream(stream: MediaStream): void;
+  /** Plays a WebRTC remote stream through this voice's chain; null lets go of it (the call ended). */
+  attachStream(stream: MediaStream | null): void;
   /** `speaking` changes: `fn(true)` when audio starts being heard, `fn(false)` when it ends. */
   on(event: 'speaking', fn: (speaking: boolean) => void): unknown;
   off(event: 'speaking', fn: (speaking: boolean) => void): unknown;

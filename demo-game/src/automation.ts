@@ -25,7 +25,7 @@ export interface SoundSegment {
   end: number | null;
 }
 
-/** Audio measurements, present with `?e2e=1`: meters on the game's master output and on the microphone. */
+/** Audio measurements, present with `?e2e=1` or `?probe=1`: meters on the game's master output and on the microphone. */
 export interface NpcVoiceDemoProbe {
   /** The AudioContext's current time (s): the clock every probe time uses. */
   now(): number;
@@ -82,7 +82,7 @@ export interface NpcVoiceDemo {
   renderer(): 'canvas' | 'webgl';
   /** Per-turn latency (ms) the game measured from the end of the player's turn to the NPC's first audio. */
   turnLatenciesMs(): number[];
-  /** Audio probe, only with `?e2e=1`. */
+  /** Audio probe, only with `?e2e=1` or `?probe=1`. */
   probe: NpcVoiceDemoProbe | null;
 }
 

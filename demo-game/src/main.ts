@@ -1,6 +1,6 @@
 // The demo village: boots Phaser with the NPC voice plugin, the HUD, the ambience and the automation hook.
 // URL options: `?renderer=webgl` (default canvas), `?e2e=1` (audio probe, raw microphone, no ambience unless
-// `&ambience=1`), `?ambience=0|1`, `?transport=webrtc|websocket` (default: WebRTC when the server and the browser
+// `&ambience=1`), `?probe=1` (the probe alone: the game otherwise as players get it), `?ambience=0|1`, `?transport=webrtc|websocket` (default: WebRTC when the server and the browser
 // have it).
 import Phaser from 'phaser';
 import { Ambience } from './ambience.js';
@@ -14,6 +14,7 @@ import './style.css';
 
 const params = new URLSearchParams(location.search);
 const e2e = params.get('e2e') === '1';
+const probeOn = e2e || params.get('probe') === '1';
 const ambienceOn = params.has('ambience') ? params.get('ambience') === '1' : !e2e;
 const renderer = params.get('renderer') === 'webgl' ? Phaser.WEBGL : Phaser.CANVAS;
 
@@ -125,7 +126,7 @@ const ready = (async () => {
   hud.setMode(mode, transport);
   if (permission !== 'granted' && permission !== 'denied' && !e2e) hud.showMicPrompt(true);
   if (permission === 'denied') hud.setTextOnly('Microphone permission was denied.');
-  if (e2e) {
+  if (probeOn) {
     probe = await installProbe(Ambience.context(), Ambience.destination());
     for (const track of pendingMics.splice(0)) probe.attachMic(track);
   }

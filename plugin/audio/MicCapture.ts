@@ -62,6 +62,12 @@ export class MicCapture implements MicSource {
     if (!devices || typeof devices.getUserMedia !== 'function') {
       throw new MicUnavailableError('unsupported', 'this page cannot capture audio (no getUserMedia: needs https or localhost)');
     }
+    // The worklet loads while the permission prompt (or the device) is opening: awaiting it after getUserMedia lost
+    // the player's first quarter second or more. A failure is reported below, once there is a stream to stop.
+    const workletLoaded = loadWorkletModule(context, options.workletUrl ?? micCaptureWorkletUrl).then(
+      () => null,
+      (err: unknown) => ({ err }),
+    );
     let stream: MediaStream;
     try {
       stream = await devices.getUserMedia({ audio: options.constraints ?? DEFAULT_MIC_CONSTRAINTS });
@@ -76,7 +82,8 @@ export class MicCapture implements MicSource {
       throw new MicUnavailableError('absent', 'getUserMedia returned no audio track');
     }
     try {
-      await loadWorkletModule(context, options.workletUrl ?? micCaptureWorkletUrl);
+      const failed = await workletLoaded;
+      if (failed) throw failed.err;
       const processorOptions: MicProcessorOptions = { outputRateHz: 24_000 };
       if (options.chunkMs !== undefined) processorOptions.chunkMs = options.chunkMs;
       const node = new AudioWorkletNode(context, MIC_CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1, processorOptions });

@@ -164,11 +164,12 @@ export class NpcVoice implements VoiceOutput {
    * Plays a WebRTC remote stream through this voice's gain and panner, with level and speaking from an analyser.
    * The caller must keep the stream attached to a muted media element (`audio.muted = true; audio.srcObject =
    * stream`): Chromium does not decode a remote WebRTC track at all unless a media element consumes it, and Web
-   * Audio then receives silence.
+   * Audio then receives silence. `null` disconnects the stream (its call ended).
    */
-  attachStream(stream: MediaStream): void {
+  attachStream(stream: MediaStream | null): void {
     if (this.destroyed || this.stream?.stream === stream) return;
     this.detachStream();
+    if (!stream) return;
     const state: NonNullable<NpcVoice['stream']> = {
       stream,
       source: null,

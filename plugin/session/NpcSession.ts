@@ -11,6 +11,7 @@ import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff.
 import type { RealtimeSdk, } from './loadRealtimeSdk.js';
 import type { EphemeralKey } from './mintClient.js';
 import type { WebRtcHandle } from './realtimeSdk.js';
+import { WebRtcInput } from './WebRtcInput.js';
 import { instructionsWithMemory, isPushToTalk, type ConversationLine } from './sessionOptions.js';
 
 /** What the player sees of an NPC's conversation. */
@@ -38,6 +39,8 @@ export interface MicTrackSource {
   cloneTrack(): MediaStreamTrack | null;
   /** A silent track to send until the microphone opens. */
   placeholderTrack(): MediaStreamTrack | null;
+  /** Settles once a placeholder track and the NPC's voice can be made (the audio layer is up, or failed). */
+  ready?(): Promise<void>;
 }
 
 /** Everything a session needs, injected so it runs in Node with a scripted transport. */
@@ -72,6 +75,8 @@ interface LiveParts {
   rtc: WebRtcHandle | null;
   /** WebRTC: the call sends a silent placeholder because the microphone was not open yet. */
   placeholderMic: boolean;
+  /** WebRTC: how the player's voice reaches the server (data channel, then the track, then the commit). */
+  input: WebRtcInput | null;
   detach: () => void;
 }
 
@@ -221,8 +226,9 @@ export class NpcSession {
   }
 
   /**
-   * Streams microphone audio (WebSocket; WebRTC sends the track instead). While the connection is still opening
-   * the audio is kept (up to {@link MAX_EARLY_AUDIO_MS}) and sent first once it is up, on either transport.
+   * Streams microphone audio. While the connection is still opening the audio is kept (up to
+   * {@link MAX_EARLY_AUDIO_MS}) and sent first once it is up, on either transport. Over WebRTC the track carries
+   * the voice; the PCM only goes over the data channel until the track carries the microphone (see WebRtcInput).
    */
   sendAudio(pcm: Int16Array): void {
     if (pcm.length === 0) return;
@@ -231,12 +237,16 @@ export class NpcSession {
       this.keepEarlyAudio(pcm);
       return;
     }
-    if (this.conn.status !== 'live' || this.options.transport !== 'websocket') return;
-    this.appendAudio(this.conn.live.session, pcm);
+    if (this.conn.status !== 'live') return;
+    const live = this.conn.live;
+    if (live.input) live.input.audio(pcm);
+    else if (this.options.transport === 'websocket') this.appendAudio(live.session, pcm);
   }
 
   /** The player pressed push-to-talk: barge in on the NPC and start a fresh input buffer. */
   beginTurn(): void {
+    // Pressed again while the last release still waits for its audio: the same turn goes on.
+    if (this.conn.status === 'live' && this.pushToTalk && this.conn.live.input?.beginTurn()) return;
     if (this.speaking || this.responding) this.interrupt();
     if (this.conn.status !== 'live') this.dropEarlyAudio();
     if (this.conn.status !== 'live' || !this.pushToTalk) return;
@@ -256,24 +266,36 @@ export class NpcSession {
       if (this.earlySamples > 0) this.earlyCommit = true;
       return;
     }
-    const { session } = this.conn.live;
+    const live = this.conn.live;
+    if (live.input) {
+      // Commits (commitTurn) once the words spoken before the release have crossed the media path.
+      live.input.endTurn();
+      return;
+    }
+    // A scripted WebRTC transport (tests) has no input buffer of ours to measure.
     const tooShort = this.options.transport === 'websocket' && this.uncommittedSamples < MIN_COMMIT_MS * SAMPLES_PER_MS;
     this.uncommittedSamples = 0;
+    if (tooShort) {
+      this.guard(() => live.session.transport.sendEvent({ type: 'input_audio_buffer.clear' }));
+      return;
+    }
+    this.commitTurn(live.session);
+  }
+
+  /** Commits the input buffer and asks for the answer (with turn detection off the server does neither itself). */
+  private commitTurn(session: RealtimeSession): void {
+    this.uncommittedSamples = 0;
     this.guard(() => {
-      if (tooShort) {
-        session.transport.sendEvent({ type: 'input_audio_buffer.clear' });
-        return;
-      }
       session.transport.sendEvent({ type: 'input_audio_buffer.commit' });
       this.requestResponse(session);
     });
-    if (!tooShort) this.setResponding(true);
+    this.setResponding(true);
   }
 
   /** Enables this session's microphone track (WebRTC) — only the addressed NPC hears the player. */
   setMicEnabled(enabled: boolean): void {
     this.micEnabled = enabled;
-    if (this.conn.status === 'live') this.conn.live.rtc?.setMicEnabled(enabled);
+    if (this.conn.status === 'live') this.conn.live.input?.setEnabled(enabled);
   }
 
   /** The microphone opened: replace the WebRTC placeholder with a clone of it. */
@@ -289,16 +311,22 @@ export class NpcSession {
     const placeholder = this.options.mic?.placeholderTrack();
     if (!placeholder) return;
     parts.placeholderMic = true;
-    parts.rtc.setMicTrack(placeholder);
+    parts.input?.trackReady(false);
+    void parts.rtc.setMicTrack(placeholder);
   }
 
-  /** Swaps a WebRTC call's placeholder for a clone of the microphone, once both exist. */
+  /**
+   * Swaps a WebRTC call's placeholder for a clone of the microphone, once both exist. Until the call really sends
+   * the clone, the microphone's PCM is kept by the WebRtcInput (and sent over the data channel at the next pause).
+   */
   private useMicTrack(parts: LiveParts): void {
     if (!parts.rtc || !parts.placeholderMic) return;
     const clone = this.options.mic?.cloneTrack();
     if (!clone) return;
     parts.placeholderMic = false;
-    parts.rtc.setMicTrack(clone);
+    void parts.rtc.setMicTrack(clone).then((sent) => {
+      if (sent && !parts.placeholderMic) parts.input?.trackReady(true);
+    });
   }
 
   /** Applies a new persona to the live session (`updateAgent`); a voice change applies from the next session. */
@@ -332,7 +360,9 @@ export class NpcSession {
     const persona = this.options.persona();
     let parts: LiveParts | null = null;
     try {
-      const [sdk, key] = await Promise.all([this.options.loadSdk(), this.options.mint(persona.id)]);
+      // WebRTC needs the audio layer first: for a placeholder track, and for the voice the remote stream plays on.
+      const audioReady = this.options.transport === 'webrtc' ? this.options.mic?.ready?.() : undefined;
+      const [sdk, key] = await Promise.all([this.options.loadSdk(), this.options.mint(persona.id), audioReady]);
       if (!this.isCurrent(attempt)) return;
       parts = this.createParts(sdk, key);
       const url = this.options.transport === 'webrtc' ? webRtcCallsUrl(key.url) : key.url;
@@ -346,9 +376,13 @@ export class NpcSession {
       this.setResponding(false);
       // Words spoken while connecting go first (over WebRTC too: the data channel takes appends), then the track.
       this.flushEarlyAudio(parts);
+      if (parts.input) {
+        parts.input.setEnabled(this.micEnabled);
+        // The call was set up with a clone of the open mic: the track already carries the player's voice.
+        if (!parts.placeholderMic) parts.input.trackReady(true);
+      }
       // The microphone may have opened while the call was being set up (the player pressed to talk meanwhile).
       this.useMicTrack(parts);
-      if (parts.rtc) parts.rtc.setMicEnabled(this.micEnabled);
       this.refreshState();
       const texts = this.pendingTexts.splice(0);
       for (const text of texts) this.sendText(parts, text);
@@ -380,8 +414,22 @@ export class NpcSession {
       transport = sdk.createWebSocketTransport(() => this.options.voice());
     }
     const session = sdk.createSession(this.buildAgent(sdk), transport, persona, key.model);
-    const parts: LiveParts = { sdk, session, rtc, placeholderMic, detach: () => {} };
-    parts.detach = this.attach(sdk, session, transport);
+    const parts: LiveParts = { sdk, session, rtc, placeholderMic, input: null, detach: () => {} };
+    if (rtc) {
+      const call = rtc;
+      parts.input = new WebRtcInput({
+        append: (pcm) => this.appendAudio(session, pcm),
+        setTrackEnabled: (on) => call.setMicEnabled(on),
+        commit: () => this.commitTurn(session),
+        roundTripMs: () => call.roundTripMs(),
+      });
+    }
+    const detach = this.attach(sdk, session, transport);
+    parts.detach = () => {
+      detach();
+      // The call's remote stream goes with it (a voice that kept it would keep its audio node alive).
+      if (rtc) this.options.voice()?.attachStream(null);
+    };
     return parts;
   }
 
@@ -562,6 +610,11 @@ export class NpcSession {
     const chunks = this.earlyAudio.splice(0);
     this.dropEarlyAudio();
     if (chunks.length === 0) return;
+    if (live.input) {
+      // Sent at the player's next pause, in ≤ 500 ms appends (one big append could exceed the data channel's limit).
+      live.input.prepend(chunks, commit && this.pushToTalk);
+      return;
+    }
     this.appendAudio(live.session, concatPcm16(chunks));
     if (commit) this.endTurn();
   }
@@ -650,6 +703,7 @@ export class NpcSession {
 }
 
 function disposeParts(parts: LiveParts): void {
+  parts.input?.dispose();
   parts.detach();
   try {
     parts.session.close();

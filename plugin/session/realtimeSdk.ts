@@ -64,9 +64,14 @@ export interface WebRtcHandle {
   transport: OpenAIRealtimeWebRTC;
   /** Enables or disables this session's own clone of the microphone track. */
   setMicEnabled(enabled: boolean): void;
-  /** Replaces the sent track (placeholder → microphone clone once the mic opens). */
-  setMicTrack(track: MediaStreamTrack): void;
-  /** Stops the clones this handle created. Idempotent. */
+  /**
+   * Replaces the sent track (placeholder → microphone clone once the mic opens); resolves true once the call sends
+   * it, false when it could not (no sender, or the swap failed).
+   */
+  setMicTrack(track: MediaStreamTrack): Promise<boolean>;
+  /** The call's last measured round-trip time in ms (null before the first measurement); refreshes in the background. */
+  roundTripMs(): number | null;
+  /** Stops the clones this handle created and the remote voice's track. Idempotent. */
   dispose(): void;
 }
 
@@ -92,6 +97,21 @@ export function createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: 
     },
   });
   let disposed = false;
+  let rttMs: number | null = null;
+  let measuring = false;
+  const measure = (): void => {
+    if (!peer || measuring || disposed) return;
+    measuring = true;
+    peer
+      .getStats()
+      .then((report) => {
+        rttMs = selectedPairRttMs(report) ?? rttMs;
+      })
+      .catch(() => {})
+      .finally(() => {
+        measuring = false;
+      });
+  };
   return {
     transport,
     setMicEnabled(enabled) {
@@ -99,27 +119,50 @@ export function createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: 
     },
     setMicTrack(next) {
       const sender = peer?.getSenders().find((s) => s.track?.kind === 'audio');
-      if (!sender) {
+      if (!sender || disposed) {
         next.stop();
-        return;
+        return Promise.resolve(false);
       }
       // The new track takes over at once (setMicEnabled applies to it from now on); the old one stops once replaced.
       const previous = track;
       next.enabled = previous.enabled;
       track = next;
-      sender.replaceTrack(next).then(
-        () => previous.stop(),
-        () => previous.stop(),
+      return sender.replaceTrack(next).then(
+        () => {
+          previous.stop();
+          return !disposed;
+        },
+        () => {
+          previous.stop();
+          return false;
+        },
       );
+    },
+    roundTripMs() {
+      measure();
+      return rttMs;
     },
     dispose() {
       if (disposed) return;
       disposed = true;
       peer?.removeEventListener('track', onTrack);
+      // The remote voice's track keeps its MediaStreamAudioSourceNode alive (one leaked per call) until stopped.
+      for (const receiver of peer?.getReceivers() ?? []) receiver.track.stop();
       track.stop();
       audioElement.srcObject = null;
     },
   };
+}
+
+/** The current round-trip time of the ICE candidate pair in use, in ms, from a `getStats()` report. */
+function selectedPairRttMs(report: RTCStatsReport): number | null {
+  let rtt: number | null = null;
+  report.forEach((stat: { type?: string; state?: string; nominated?: boolean; currentRoundTripTime?: number }) => {
+    if (stat.type === 'candidate-pair' && stat.state === 'succeeded' && stat.nominated && Number.isFinite(stat.currentRoundTripTime)) {
+      rtt = (stat.currentRoundTripTime ?? 0) * 1000;
+    }
+  });
+  return rtt;
 }
 
 /** Creates the agent of one NPC: its name, instructions, voice and allowed tools. */

@@ -21,7 +21,8 @@ export const PERSONA_DIR = fileURLToPath(new URL('../../../assets/personas/', im
 export async function startDemoServer(): Promise<{ server: NpcVoiceServer; logs: string[] }> {
   const logs: string[] = [];
   const server = await createNpcVoiceServer({
-    config: readConfig({ NPC_VOICE_PERSONA_DIR: PERSONA_DIR }, { port: 0, host: '127.0.0.1' }),
+    // Every page of every test mints from 127.0.0.1; at the default 30 keys a minute a full run would be throttled.
+    config: readConfig({ NPC_VOICE_PERSONA_DIR: PERSONA_DIR, NPC_VOICE_RATE_LIMIT: '10000' }, { port: 0, host: '127.0.0.1' }),
     log: (line) => logs.push(line),
     demo: true,
   });

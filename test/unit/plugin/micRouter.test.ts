@@ -45,7 +45,7 @@ describe('MicRouter', () => {
     chunk(480);
     router.setTalking(false);
     chunk(480);
-    expect(smith.log).toEqual(['mic:false', 'begin', 'mic:true', 'opened', 'audio:480', 'mic:false', 'end']);
+    expect(smith.log).toEqual(['mic:false', 'begin', 'mic:true', 'opened', 'audio:480', 'end', 'mic:false']);
     router.destroy();
     expect(mic.close).toHaveBeenCalledTimes(1);
     router.destroy();
