@@ -31,7 +31,8 @@ export interface NpcVoiceServer {
   readonly keyStore: KeyStore;
   readonly personas: PersonaRegistry;
   /**
-   * Test hook: drops every emulator Realtime socket abruptly, like a network failure (0 in `openai` mode).
+   * Test hook: drops every emulator Realtime socket and WebRTC call abruptly, like a network failure (0 in `openai`
+   * mode).
    * Returns how many were dropped.
    */
   dropRealtimeConnections(): number;

@@ -104,6 +104,10 @@ export class NpcSession {
   private micEnabled = false;
   private uncommittedSamples = 0;
   private readonly pendingTexts: string[] = [];
+  /** The player's last words (typed, or a spoken turn's transcript) that the NPC has not finished answering. */
+  private unanswered: string | null = null;
+  /** Words whose answer a dropped connection cut off: asked again, once, as soon as the new connection is up. */
+  private askAgain: string | null = null;
   /** Microphone audio that arrived before the connection was up, and whether its turn already ended. */
   private readonly earlyAudio: Int16Array[] = [];
   private earlySamples = 0;
@@ -133,7 +137,7 @@ export class NpcSession {
    * a persona update is applying).
    */
   get hasPendingInput(): boolean {
-    return this.pendingTexts.length > 0 || this.earlyCommit;
+    return this.pendingTexts.length > 0 || this.earlyCommit || this.askAgain !== null;
   }
 
   /** Whether the session is connected now. */
@@ -177,6 +181,7 @@ export class NpcSession {
     if (this.conn.status === 'closed') return;
     this.teardownConnection();
     this.dropEarlyAudio();
+    this.askAgain = null;
     this.conn = { status: 'idle' };
     this.refreshState();
   }
@@ -187,6 +192,7 @@ export class NpcSession {
     this.teardownConnection();
     this.conn = { status: 'closed' };
     this.pendingTexts.length = 0;
+    this.askAgain = null;
     this.dropEarlyAudio();
     this.refreshState();
   }
@@ -384,6 +390,15 @@ export class NpcSession {
       // The microphone may have opened while the call was being set up (the player pressed to talk meanwhile).
       this.useMicTrack(parts);
       this.refreshState();
+      const again = this.askAgain;
+      this.askAgain = null;
+      if (again !== null) {
+        // Already in the history (and in the new session's memory): sent, not recorded twice.
+        const { session } = parts;
+        this.unanswered = again;
+        this.guard(() => session.sendMessage(again));
+        this.setResponding(true);
+      }
       const texts = this.pendingTexts.splice(0);
       for (const text of texts) this.sendText(parts, text);
     } catch (err) {
@@ -518,7 +533,10 @@ export class NpcSession {
         if (!e.success) return;
         this.playerPartial.delete(e.data.item_id);
         const text = e.data.transcript.trim();
-        if (text) this.lines.push({ role: 'player', text });
+        if (text) {
+          this.lines.push({ role: 'player', text });
+          this.unanswered = text;
+        }
         l.playerTranscript(text, true);
         return;
       }
@@ -537,6 +555,7 @@ export class NpcSession {
         const text = (a.success ? a.data.transcript : t.success ? t.data.text : this.npcPartial).trim();
         this.npcPartial = '';
         if (text) this.lines.push({ role: 'npc', text });
+        this.unanswered = null;
         l.npcTranscript(text);
         return;
       }
@@ -563,6 +582,7 @@ export class NpcSession {
     // Only an unexpected drop of the current connection reconnects; our own close() detached first.
     if (c.status !== 'live' || c.live.session.transport !== transport) return;
     this.report(new NpcSessionError('connection_lost', 'the Realtime connection dropped; reconnecting'));
+    this.askAgain = this.unanswered;
     this.teardownConnection();
     this.scheduleReconnect(null);
   }
@@ -631,6 +651,7 @@ export class NpcSession {
     this.responding = false;
     this.uncommittedSamples = 0;
     this.npcPartial = '';
+    this.unanswered = null;
     this.playerPartial.clear();
   }
 
@@ -642,6 +663,7 @@ export class NpcSession {
   private sendText(parts: LiveParts, text: string): void {
     if (this.speaking || this.responding) this.interrupt();
     this.lines.push({ role: 'player', text });
+    this.unanswered = text;
     this.guard(() => parts.session.sendMessage(text));
     this.setResponding(true);
   }

@@ -86,16 +86,35 @@ export function createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: 
   let track = initialTrack;
   track.enabled = false;
   let peer: RTCPeerConnection | null = null;
+  let channel: RTCDataChannel | null = null;
   const onTrack = (event: RTCTrackEvent) => onStream(event.streams[0] ?? new MediaStream([event.track]));
+  // The SDK waits 5 s after 'disconnected' (which ICE reports seconds after the server went away: 12.9 s in all)
+  // and ignores the data channel closing. A call whose events can no longer flow is over: close it at once, so
+  // the session reconnects (and asks its unanswered question again) as quickly as over WebSocket.
+  const onPeerState = () => {
+    const state = peer?.connectionState;
+    if (state === 'disconnected' || state === 'failed') closeTransport();
+  };
+  const onChannelClosed = () => closeTransport();
   const transport = new OpenAIRealtimeWebRTC({
     audioElement,
     mediaStream: new MediaStream([track]),
     changePeerConnection: (pc) => {
       peer = pc;
       pc.addEventListener('track', onTrack);
+      pc.addEventListener('connectionstatechange', onPeerState);
       return pc;
     },
   });
+  const closeTransport = () => {
+    if (transport.status === 'connected') transport.close();
+  };
+  const onConnection = (status: string) => {
+    if (status !== 'connected' || channel) return;
+    channel = transport.connectionState.dataChannel ?? null;
+    channel?.addEventListener('close', onChannelClosed);
+  };
+  transport.on('connection_change', onConnection);
   let disposed = false;
   let rttMs: number | null = null;
   let measuring = false;
@@ -145,7 +164,10 @@ export function createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: 
     dispose() {
       if (disposed) return;
       disposed = true;
+      transport.off('connection_change', onConnection);
       peer?.removeEventListener('track', onTrack);
+      peer?.removeEventListener('connectionstatechange', onPeerState);
+      channel?.removeEventListener('close', onChannelClosed);
       // The remote voice's track keeps its MediaStreamAudioSourceNode alive (one leaked per call) until stopped.
       for (const receiver of peer?.getReceivers() ?? []) receiver.track.stop();
       track.stop();

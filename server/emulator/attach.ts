@@ -43,7 +43,7 @@ export async function attachRealtime(
   const calls = new RealtimeCalls({ ...shared, maxCalls: options.config.maxSessions });
   return {
     calls,
-    dropConnections: () => emulator.dropConnections(),
+    dropConnections: () => emulator.dropConnections() + calls.dropAll(),
     async close() {
       await Promise.all([emulator.close(), calls.close()]);
       flite.dispose();

@@ -172,6 +172,13 @@ export class RealtimeCalls {
     return { status: 200 };
   }
 
+  /** Test hook: ends every call at once, as a failing network or server would (new calls are still answered). */
+  dropAll(): number {
+    const calls = [...this.calls.values()];
+    for (const call of calls) call.close('dropped');
+    return calls.length;
+  }
+
   /** Ends every call and refuses new ones. Safe to call twice. */
   async close(): Promise<void> {
     this.closing = true;

@@ -65,7 +65,8 @@ export async function startRig(): Promise<Rig> {
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-quic', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'],
+      // Loopback peer connections: the WebRTC tests call the emulator on 127.0.0.1 (browser-testing.md §4).
+      args: ['--no-sandbox', '--disable-quic', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection'],
     });
     closers.push(() => browser.close());
     const rig: Rig = { server, pageUrl, browser, logs, close: closeAll };

@@ -123,6 +123,23 @@ describe('the demo village over WebRTC', () => {
     expect(errors).toEqual([]);
   });
 
+  test('a call that drops mid-answer is noticed within 2 s and the question in flight is answered after the reconnect', async () => {
+    const { page } = await openOverWebRtc(swordWav);
+    await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
+    await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'tell me about the forge'));
+    // His answer has begun: words of it are on screen.
+    await page.waitForFunction(() => window.npcVoiceDemo.subtitles().some((s) => s.speaker === 'blacksmith' && s.text.length > 0), undefined, WAIT);
+    const dropped = Date.now();
+    expect(server.dropRealtimeConnections()).toBe(1);
+    await page.waitForFunction(() => window.npcVoiceDemo.npcs().find((n) => n.id === 'blacksmith')?.state === 'connecting', undefined, WAIT);
+    const noticedMs = Date.now() - dropped;
+    // The SDK alone waits for ICE to give up and then 5 s more (12.9 s measured).
+    expect(noticedMs).toBeLessThan(2000);
+    await waitForNpcLine(page, 'blacksmith', 'This forge has burned for forty years');
+    const asked = await page.evaluate(() => window.npcVoiceDemo.subtitles().filter((s) => s.speaker === 'player').map((s) => s.text));
+    expect(asked).toEqual(['tell me about the forge']);
+  });
+
   test('barge-in: pressing push-to-talk while the smith speaks clears the output buffer and silences him within 300 ms', async () => {
     const { page, errors } = await openOverWebRtc(swordWav);
     const { segment, press } = await bargeInOnTheSmith(page, async () => {

@@ -253,6 +253,29 @@ describe('the plugin session layer against the real server and emulator', () => 
     ]);
   });
 
+  it('asks the question again after a drop that cut off its answer, and records it once', async () => {
+    const h = setup();
+    const smith = bindSmith(h);
+    await ask(h, smith, 'hello', BLACKSMITH_GREETING);
+    h.voiceOf(smith).finishPlayback();
+    // The connection drops after the answer began (its first words arrived) and before it was complete.
+    const begun = h.next(NpcVoiceEvents.NPC_TRANSCRIPT_DELTA, (b) => b === smith);
+    const answered = h.next(NpcVoiceEvents.NPC_TRANSCRIPT, (b, t) => b === smith && t === 'This forge has burned for forty years. My father lit it.');
+    const lost = h.next(NpcVoiceEvents.ERROR, (e) => e.code === 'connection_lost');
+    smith.say('tell me about the forge');
+    await begun;
+    expect(server.server.dropRealtimeConnections()).toBe(1);
+    await lost;
+    // Nobody says it again: the new connection asks, and the answer arrives.
+    await answered;
+    expect(smith.history.map((l) => l.text)).toEqual([
+      'hello',
+      BLACKSMITH_GREETING,
+      'tell me about the forge',
+      'This forge has burned for forty years. My father lit it.',
+    ]);
+  });
+
   it('truncates an interrupted answer at the position the voice output really played', async () => {
     const h = setup();
     const smith = bindSmith(h);

@@ -128,7 +128,7 @@ describe('an NPC conversation over a scripted transport', () => {
     controller.destroy();
   });
 
-  it('reconnects with backoff after an unexpected drop, minting a fresh key', async () => {
+  it('reconnects with backoff after an unexpected drop, minting a fresh key, and asks the unanswered words again', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { controller, fake, events } = setup();
     const smith = controller.bind(createFakeSprite(), 'blacksmith');
@@ -140,11 +140,14 @@ describe('an NPC conversation over a scripted transport', () => {
     expect(smith.state).toBe('connecting');
     expect(events.some(([n, e]) => n === 'error' && (e as NpcVoiceError).code === 'connection_lost')).toBe(true);
     await vi.advanceTimersByTimeAsync(1_000);
-    await vi.waitFor(() => expect(smith.state).toBe('listening'));
+    // 'hi' had no answer yet: the new connection asks it (and the history keeps it once).
+    await vi.waitFor(() => expect(smith.state).toBe('thinking'));
     const second = fake.transportOf(smith);
     expect(second).not.toBe(first);
     const connect = second ? callsOf(second, 'connect')[0] : undefined;
     expect(connect?.options).toMatchObject({ apiKeyProvided: true });
+    expect(second ? callsOf(second, 'sendMessage').map((c) => c.message) : []).toEqual(['hi']);
+    expect(smith.history.map((l) => l.text)).toEqual(['hi']);
     controller.destroy();
   });
 

@@ -1,5 +1,6 @@
 // Test page for the Phaser adapter: a real Phaser 4 game (headless renderer) with the plugin installed through
-// `createNpcVoicePlugin()` exactly as a game does, text-only (no audio backend) over WebSocket. The scene starts
+// `createNpcVoicePlugin()` exactly as a game does, text-only (no audio backend) over WebSocket — or, with
+// `?transport=webrtc&audio=1`, over WebRTC with the Web Audio backend playing each NPC's remote voice. The scene starts
 // only when the test says so, so the plugin can be observed booted but not started. Everything the tests drive or
 // read goes through `window.pluginHarness`.
 import Phaser from 'phaser';
@@ -14,6 +15,7 @@ import {
   type ConversationLine,
   type NpcState,
 } from '../../../../plugin/index.js';
+import { webAudioBackend } from '../../../../plugin/audio/index.js';
 
 const personaFiles = import.meta.glob<string>('../../../../assets/personas/*.json', { query: '?raw', import: 'default', eager: true });
 /** The real persona files by id, parsed (the plugin validates them at startup). */
@@ -24,6 +26,8 @@ const personas: Record<string, unknown> = Object.fromEntries(
 const params = new URLSearchParams(location.search);
 /** `?mint=<url>`: the mint endpoint (the rig passes the real server's, called cross-origin). */
 const mintEndpoint = params.get('mint') ?? undefined;
+const transport = params.get('transport') === 'webrtc' ? 'webrtc' : 'websocket';
+const audio = params.get('audio') === '1' ? { audio: webAudioBackend } : {};
 
 const SCENE_KEY = 'village';
 /** Far beyond every persona's hearing radius: nothing opens by proximity. */
@@ -87,7 +91,7 @@ const game = new Phaser.Game({
   banner: false,
   audio: { noAudio: true },
   // The Phaser plugin-config boundary: Phaser types scene plugins loosely; the entry is what it expects.
-  plugins: { scene: [createNpcVoicePlugin({ personas, transport: 'websocket', ...(mintEndpoint ? { mintEndpoint } : {}) }) as unknown as Phaser.Types.Core.PluginObjectItem] },
+  plugins: { scene: [createNpcVoicePlugin({ personas, transport, ...audio, ...(mintEndpoint ? { mintEndpoint } : {}) }) as unknown as Phaser.Types.Core.PluginObjectItem] },
   // The scene is added once the game is ready, not started (the first config scene would auto-start).
   scene: [],
 });
