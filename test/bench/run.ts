@@ -16,6 +16,7 @@ const SECTIONS: { name: string; module: string; fn: string }[] = [
   { name: 'webrtc', module: './webrtcBench.js', fn: 'runWebrtcBench' },
   { name: 'bundle', module: './bundleBench.js', fn: 'runBundleBench' },
   { name: 'demo', module: './demoBench.js', fn: 'runDemoBench' },
+  { name: 'turns', module: './turnsBench.js', fn: 'runTurnsBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
