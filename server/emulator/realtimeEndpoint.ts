@@ -3,8 +3,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
+import type { OriginPolicy } from '../originPolicy.js';
 import type { KeyStore } from './keyStore.js';
-import { SessionEngine } from './SessionEngine.js';
+import type { SessionAdmission } from './SessionAdmission.js';
+import { SessionEngine, type SessionEngineOptions } from './SessionEngine.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 
 /** Options of {@link attachRealtimeEmulator}. */
@@ -17,6 +19,14 @@ export interface RealtimeEmulatorOptions {
   acceptAnyBearer: boolean;
   /** Most concurrent sessions; more are refused with HTTP 429 before the upgrade (default 200). */
   maxSessions?: number;
+  /** Per-key and per-address caps, shared with the WebRTC endpoint; over them the upgrade is refused with 429. */
+  admission?: SessionAdmission;
+  /** Browser origins allowed to open sessions; others are refused with 403 before the upgrade (default: all). */
+  origins?: OriginPolicy;
+  /** A socket that sends no client event for this long gets an `error` event and is closed with 1008 (default 10 min). */
+  idleTimeoutMs?: number;
+  /** Caps passed to every session engine. */
+  limits?: EngineLimits;
   /** Model of sessions whose key and URL name none (default `gpt-realtime`). */
   defaultModel?: string;
   /** Diagnostic lines (never the console). */
@@ -39,12 +49,18 @@ export interface RealtimeEmulator {
   dropConnections(): number;
 }
 
+/** Per-session caps of the engine, set from the server config. */
+export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
+
 /** Path of the Realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/v1/realtime';
 /** Messages above this size get an `error` event instead of being processed (the API's 15 MiB audio limit + JSON). */
 export const SOFT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages above this size close the socket (1009): they cannot be answered without buffering them whole. */
 export const HARD_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+/** Default idle timeout of a session socket (10 minutes). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 const BETA_PROTOCOL = 'openai-beta.realtime-v1';
 const KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';
@@ -125,6 +141,17 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       refuse(socket, 503, 'Service Unavailable', apiError('The emulator is shutting down.', null, 'server_error'));
       return;
     }
+    const origin = req.headers.origin;
+    if (opts.origins && !opts.origins.allows(origin)) {
+      log(`emulator: refused session: origin ${JSON.stringify(origin)} not allowed`);
+      refuse(
+        socket,
+        403,
+        'Forbidden',
+        apiError(`Origin ${String(origin)} may not open emulator sessions. Add it to NPC_VOICE_ALLOWED_ORIGINS.`, 'origin_not_allowed'),
+      );
+      return;
+    }
     const protocols = offeredProtocols(req);
     const auth = req.headers.authorization;
     const headerKey = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
@@ -140,19 +167,35 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       const found = opts.keyStore.lookup(key);
       if (found.status !== 'valid') {
         log(`emulator: refused ${found.status} ephemeral key`);
-        const message = found.status === 'expired' ? 'Ephemeral key has expired.' : 'Incorrect API key provided.';
+        const message =
+          found.status === 'expired'
+            ? 'Ephemeral key has expired. Mint a new one (POST /api/npc-voice/session).'
+            : 'Incorrect API key provided: this emulator did not issue that ephemeral key. Mint one (POST /api/npc-voice/session).';
         refuse(socket, 401, 'Unauthorized', apiError(message, 'invalid_api_key'));
         return;
       }
       initialSession = found.key.session;
       personaId = found.key.personaId;
     } else if (!opts.acceptAnyBearer) {
-      refuse(socket, 401, 'Unauthorized', apiError('Incorrect API key provided.', 'invalid_api_key'));
+      log('emulator: refused a key it did not issue');
+      refuse(
+        socket,
+        401,
+        'Unauthorized',
+        apiError('Incorrect API key provided: the local emulator accepts only the ek_ keys it minted (POST /api/npc-voice/session or /v1/realtime/client_secrets).', 'invalid_api_key'),
+      );
       return;
     }
     if (sockets.size >= maxSessions) {
       log(`emulator: refused session: limit of ${maxSessions} reached`);
       refuse(socket, 429, 'Too Many Requests', apiError(`Too many concurrent sessions (limit ${maxSessions}).`, 'rate_limit_exceeded', 'requests'));
+      return;
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const refusal = opts.admission?.check(key, address);
+    if (refusal) {
+      log(`emulator: refused session: ${refusal.message}`);
+      refuse(socket, 429, 'Too Many Requests', apiError(refusal.message, refusal.code, 'requests'));
       return;
     }
     const betaHeader = req.headers['openai-beta'];
@@ -161,6 +204,9 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     const keyModel = typeof initialSession?.model === 'string' ? initialSession.model : undefined;
     const model = keyModel ?? url.searchParams.get('model') ?? opts.defaultModel ?? DEFAULT_REALTIME_MODEL;
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // Taken only once the upgrade succeeded (a failed handshake never calls back), given back when the socket closes.
+      const slot = opts.admission?.acquire(key, address);
+      if (slot) ws.once('close', () => slot.release());
       if (beta) {
         ws.send(
           JSON.stringify({
@@ -182,7 +228,12 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     });
   };
 
-  const openSession = (ws: WebSocket, model: string, initialSession: Record<string, unknown> | undefined, personaId: string | undefined): void => {
+  const openSession = (
+    ws: WebSocket,
+    model: string,
+    initialSession: Record<string, unknown> | undefined,
+    personaId: string | undefined,
+  ): void => {
     const name = `s${++nextSession}`;
     sockets.add(ws);
     const engine = new SessionEngine({
@@ -200,9 +251,38 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       ...(personaId !== undefined ? { personaId } : {}),
       ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
       ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
+      ...opts.limits,
     });
+    // A socket that says nothing holds a slot for nobody: close it after the idle timeout (reset by every message).
+    const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        log(`emulator: session ${name} idle for ${idleMs} ms; closing`);
+        if (ws.readyState === ws.OPEN) {
+          ws.send(
+            JSON.stringify({
+              type: 'error',
+              event_id: `event_idle_${Date.now().toString(36)}`,
+              error: {
+                type: 'invalid_request_error',
+                code: 'session_idle_timeout',
+                message: `No client event for ${idleMs} ms (NPC_VOICE_WS_IDLE_TIMEOUT_MS): closing the session. Reconnect to continue.`,
+                param: null,
+                event_id: null,
+              },
+            }),
+          );
+        }
+        ws.close(1008, 'idle timeout');
+      }, idleMs);
+      idleTimer.unref();
+    };
+    armIdle();
     log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
     ws.on('message', (data, isBinary) => {
+      armIdle();
       try {
         if (isBinary) {
           engine.receive('\u0000binary');
@@ -232,6 +312,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     // ws reports protocol violations (e.g. a frame over maxPayload) here and then closes; never let it throw.
     ws.on('error', (error) => log(`emulator: session ${name} socket error: ${error.message}`));
     ws.on('close', (code) => {
+      clearTimeout(idleTimer);
       sockets.delete(ws);
       engine.close();
       log(`emulator: session ${name} closed (${code})`);

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../../personas/loadPersonas.js';
 import type { KeyStore } from '../keyStore.js';
+import type { EngineLimits } from '../realtimeEndpoint.js';
+import type { SessionAdmission } from '../SessionAdmission.js';
 import type { SpeechToText, TextToSpeech } from '../speech/types.js';
 import { loadWrtc, type WrtcLoad } from './loadWrtc.js';
 import { CallSetupError, RealtimeCall } from './RealtimeCall.js';
@@ -16,6 +18,10 @@ export interface RealtimeCallsOptions {
   acceptAnyBearer: boolean;
   /** Most concurrent calls; more get 429 (default 50: each call runs a libwebrtc peer). */
   maxCalls?: number;
+  /** Per-key and per-address caps, shared with the WebSocket endpoint; over them a call gets 429. */
+  admission?: SessionAdmission;
+  /** Caps passed to every call's session engine. */
+  limits?: EngineLimits;
   /** Model of calls whose key and session name none (default `gpt-realtime`). */
   defaultModel?: string;
   /** Diagnostic lines (never the console). */
@@ -38,6 +44,8 @@ export type CallsReply =
 /** A call request: the offer and, from the unified (multipart) interface, a session config. */
 export interface CallRequest {
   authorization: string | undefined;
+  /** The caller's address, for the per-client session cap. */
+  remoteAddress?: string;
   offerSdp: string;
   session?: Record<string, unknown>;
 }
@@ -83,7 +91,9 @@ export class RealtimeCalls {
   }
 
   /** Authenticates the request; returns the key's session and persona, or the error reply. */
-  private authenticate(authorization: string | undefined): { ok: true; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
+  private authenticate(
+    authorization: string | undefined,
+  ): { ok: true; key: string; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
     const key = bearer(authorization);
     if (!key) {
       return { ok: false, reply: failure(401, "You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key') };
@@ -92,12 +102,20 @@ export class RealtimeCalls {
       const found = this.options.keyStore.lookup(key);
       if (found.status !== 'valid') {
         this.options.log?.(`emulator: call refused: ${found.status} ephemeral key`);
-        return { ok: false, reply: failure(401, found.status === 'expired' ? 'Ephemeral key has expired.' : 'Incorrect API key provided.', 'invalid_api_key') };
+        const message =
+          found.status === 'expired'
+            ? 'Ephemeral key has expired. Mint a new one (POST /api/npc-voice/session).'
+            : 'Incorrect API key provided: this emulator did not issue that ephemeral key. Mint one (POST /api/npc-voice/session).';
+        return { ok: false, reply: failure(401, message, 'invalid_api_key') };
       }
-      return { ok: true, session: found.key.session, ...(found.key.personaId !== undefined ? { personaId: found.key.personaId } : {}) };
+      return { ok: true, key, session: found.key.session, ...(found.key.personaId !== undefined ? { personaId: found.key.personaId } : {}) };
     }
-    if (!this.options.acceptAnyBearer) return { ok: false, reply: failure(401, 'Incorrect API key provided.', 'invalid_api_key') };
-    return { ok: true };
+    if (!this.options.acceptAnyBearer) {
+      this.options.log?.('emulator: call refused: a key it did not issue');
+      const message = 'Incorrect API key provided: the local emulator accepts only the ek_ keys it minted (POST /api/npc-voice/session or /v1/realtime/client_secrets).';
+      return { ok: false, reply: failure(401, message, 'invalid_api_key') };
+    }
+    return { ok: true, key };
   }
 
   /** Answers an SDP offer (201 + answer SDP + Location) or with an OpenAI-style error. Never throws. */
@@ -114,6 +132,12 @@ export class RealtimeCalls {
       log(`emulator: call refused: limit of ${maxCalls} reached`);
       return failure(429, `Too many concurrent calls (limit ${maxCalls}).`, 'rate_limit_exceeded', 'requests');
     }
+    const address = request.remoteAddress ?? 'unknown';
+    const refusal = this.options.admission?.check(auth.key, address);
+    if (refusal) {
+      log(`emulator: call refused: ${refusal.message}`);
+      return failure(429, refusal.message, refusal.code, 'requests');
+    }
     const loaded = await (this.options.loadWrtc ?? loadWrtc)();
     if (!loaded.ok) {
       log(`emulator: WebRTC unavailable: ${loaded.reason}`);
@@ -123,6 +147,9 @@ export class RealtimeCalls {
     const initialSession = auth.session || request.session ? { ...(auth.session ?? {}), ...(request.session ?? {}) } : undefined;
     const model = typeof initialSession?.model === 'string' ? initialSession.model : (this.options.defaultModel ?? DEFAULT_REALTIME_MODEL);
     const id = `rtc_${randomBytes(12).toString('hex')}`;
+    // Held from here (the call's setup awaits ICE gathering) until the call closes or its setup fails.
+    const slot = this.options.admission?.acquire(auth.key, address);
+    let answered = false;
     try {
       const { call, answerSdp } = await RealtimeCall.open({
         wrtc: loaded.wrtc,
@@ -131,6 +158,7 @@ export class RealtimeCalls {
         iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 3000,
         log,
         onClosed: (closed) => {
+          slot?.release();
           if (this.calls.get(closed.id) === closed) this.calls.delete(closed.id);
         },
         engine: {
@@ -143,6 +171,7 @@ export class RealtimeCalls {
           ...(auth.personaId !== undefined ? { personaId: auth.personaId } : {}),
           ...(this.options.burstMs !== undefined ? { burstMs: this.options.burstMs } : {}),
           ...(this.options.speedFactor !== undefined ? { speedFactor: this.options.speedFactor } : {}),
+          ...this.options.limits,
         },
       });
       if (this.closing) {
@@ -150,6 +179,7 @@ export class RealtimeCalls {
         return failure(503, 'The emulator is shutting down.', null, 'server_error');
       }
       this.calls.set(id, call);
+      answered = true;
       log(`emulator: call ${id} answered (model ${model}${auth.personaId ? `, persona ${auth.personaId}` : ''})`);
       return { status: 201, sdp: answerSdp, location: `${CALLS_PATH}/${id}`, callId: id };
     } catch (error) {
@@ -159,6 +189,8 @@ export class RealtimeCalls {
       }
       log(`emulator: call setup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return failure(500, 'The emulator could not set up the call.', 'server_error', 'server_error');
+    } finally {
+      if (!answered) slot?.release();
     }
   }
 
