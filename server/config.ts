@@ -39,7 +39,7 @@ export interface ServerConfig {
   ttsWorkers: number;
   /** Emulator: most audio bytes one session's conversation keeps (older items then keep only transcripts). */
   maxSessionAudioBytes: number;
-  /** Emulator: a WebSocket that sends no client event for this long is closed (code 1008). */
+  /** Emulator: a WebSocket with no session traffic (client or server events) for this long is closed (code 1008). */
   wsIdleTimeoutMs: number;
   /** Emulator: how often expired keys are forgotten. */
   keySweepIntervalMs: number;

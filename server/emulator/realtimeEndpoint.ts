@@ -23,7 +23,7 @@ export interface RealtimeEmulatorOptions {
   admission?: SessionAdmission;
   /** Browser origins allowed to open sessions; others are refused with 403 before the upgrade (default: all). */
   origins?: OriginPolicy;
-  /** A socket that sends no client event for this long gets an `error` event and is closed with 1008 (default 10 min). */
+  /** A socket with no event either way for this long gets an `error` event and is closed with 1008 (default 10 min). */
   idleTimeoutMs?: number;
   /** Caps passed to every session engine. */
   limits?: EngineLimits;
@@ -236,8 +236,39 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   ): void => {
     const name = `s${++nextSession}`;
     sockets.add(ws);
+    // A socket with no traffic either way holds a slot for nobody: close it after the idle timeout. Server events
+    // count too, so a long answer the client listens to in silence is not idle.
+    const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    let lastActivity = performance.now();
+    let idleTimer: NodeJS.Timeout | undefined;
+    const onIdle = (): void => {
+      const quietMs = performance.now() - lastActivity;
+      if (quietMs < idleMs) {
+        idleTimer = setTimeout(onIdle, idleMs - quietMs).unref();
+        return;
+      }
+      log(`emulator: session ${name} idle for ${idleMs} ms; closing`);
+      if (ws.readyState === ws.OPEN) {
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            event_id: `event_idle_${Date.now().toString(36)}`,
+            error: {
+              type: 'invalid_request_error',
+              code: 'session_idle_timeout',
+              message: `No session traffic for ${idleMs} ms (NPC_VOICE_WS_IDLE_TIMEOUT_MS): closing the session. Reconnect to continue.`,
+              param: null,
+              event_id: null,
+            },
+          }),
+        );
+      }
+      ws.close(1008, 'idle timeout');
+    };
+    idleTimer = setTimeout(onIdle, idleMs).unref();
     const engine = new SessionEngine({
       send: (event) => {
+        lastActivity = performance.now();
         // Base64 PCM hardly compresses, and deflating every 50 ms chunk costs both ends CPU: send audio as is.
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event), { compress: event.type !== 'response.output_audio.delta' });
       },
@@ -253,36 +284,9 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
       ...opts.limits,
     });
-    // A socket that says nothing holds a slot for nobody: close it after the idle timeout (reset by every message).
-    const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    let idleTimer: NodeJS.Timeout | undefined;
-    const armIdle = (): void => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        log(`emulator: session ${name} idle for ${idleMs} ms; closing`);
-        if (ws.readyState === ws.OPEN) {
-          ws.send(
-            JSON.stringify({
-              type: 'error',
-              event_id: `event_idle_${Date.now().toString(36)}`,
-              error: {
-                type: 'invalid_request_error',
-                code: 'session_idle_timeout',
-                message: `No client event for ${idleMs} ms (NPC_VOICE_WS_IDLE_TIMEOUT_MS): closing the session. Reconnect to continue.`,
-                param: null,
-                event_id: null,
-              },
-            }),
-          );
-        }
-        ws.close(1008, 'idle timeout');
-      }, idleMs);
-      idleTimer.unref();
-    };
-    armIdle();
     log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
     ws.on('message', (data, isBinary) => {
-      armIdle();
+      lastActivity = performance.now();
       try {
         if (isBinary) {
           engine.receive('\u0000binary');
