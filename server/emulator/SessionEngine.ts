@@ -235,6 +235,11 @@ export class SessionEngine {
     return this.session;
   }
 
+  /** Whether a response is being generated (its audio may be waiting for synthesis, with nothing sent meanwhile). */
+  get responding(): boolean {
+    return this.active !== null;
+  }
+
   /** Sends `session.created`; call once when the transport is open. */
   start(): void {
     if (this.started || this.closed) return;

@@ -242,6 +242,8 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     let lastActivity = performance.now();
     let idleTimer: NodeJS.Timeout | undefined;
     const onIdle = (): void => {
+      // A response waiting for synthesis sends nothing for a while, but the session is not idle.
+      if (engine.responding) lastActivity = performance.now();
       const quietMs = performance.now() - lastActivity;
       if (quietMs < idleMs) {
         idleTimer = setTimeout(onIdle, idleMs - quietMs).unref();

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
@@ -11,7 +11,7 @@ let clock = Date.now();
 let server: TestServer;
 let blacksmith: Persona;
 
-// Short timeouts and a small audio cap, so each limit is reached in well under a second; the test awaits the
+// Short timeouts, so each limit is reached in well under a second; the test awaits the
 // server's own close or error rather than sleeping.
 beforeAll(async () => {
   server = await startTestServer(
@@ -21,7 +21,6 @@ beforeAll(async () => {
       NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS: '150',
       NPC_VOICE_WS_IDLE_TIMEOUT_MS: '300',
       NPC_VOICE_KEY_SWEEP_MS: '25',
-      NPC_VOICE_MAX_SESSION_AUDIO_BYTES: '150000',
     },
     { now: () => clock },
   );
@@ -111,7 +110,10 @@ describe('emulator limits', () => {
   });
 
   it("drops the audio bytes of a session's oldest items over the audio cap, keeping their transcripts", async () => {
-    const client = await RawClient.connect(server.wsUrl, { headers: { Authorization: `Bearer ${server.mintKey()}` } });
+    // Its own server: the short idle timeout above must not close this session between turns on a busy machine.
+    const capped = await startTestServer({ NPC_VOICE_MAX_SESSION_AUDIO_BYTES: '150000' });
+    onTestFinished(() => capped.close());
+    const client = await RawClient.connect(capped.wsUrl, { headers: { Authorization: `Bearer ${capped.mintKey()}` } });
     await client.nextOfType('session.created');
     client.send({ type: 'session.update', session: { type: 'realtime', instructions: buildInstructions(blacksmith), audio: { input: { turn_detection: null } } } });
     await client.nextOfType('session.updated');
