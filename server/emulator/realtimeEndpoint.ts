@@ -4,6 +4,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import type { OriginPolicy } from '../originPolicy.js';
+import { checkKey } from './keyAuth.js';
 import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { SessionEngine, type SessionEngineOptions } from './SessionEngine.js';
@@ -156,36 +157,13 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     const auth = req.headers.authorization;
     const headerKey = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
     const protocolKey = protocols.find((p) => p.startsWith(KEY_PROTOCOL_PREFIX))?.slice(KEY_PROTOCOL_PREFIX.length);
-    const key = headerKey || protocolKey;
-    if (!key) {
-      refuse(socket, 401, 'Unauthorized', apiError("You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key'));
+    const checked = checkKey(headerKey || protocolKey, opts.keyStore, opts.acceptAnyBearer);
+    if (!checked.ok) {
+      log(`emulator: refused session: ${checked.reason} key`);
+      refuse(socket, 401, 'Unauthorized', apiError(checked.message, checked.code));
       return;
     }
-    let initialSession: Record<string, unknown> | undefined;
-    let personaId: string | undefined;
-    if (key.startsWith('ek_')) {
-      const found = opts.keyStore.lookup(key);
-      if (found.status !== 'valid') {
-        log(`emulator: refused ${found.status} ephemeral key`);
-        const message =
-          found.status === 'expired'
-            ? 'Ephemeral key has expired. Mint a new one (POST /api/npc-voice/session).'
-            : 'Incorrect API key provided: this emulator did not issue that ephemeral key. Mint one (POST /api/npc-voice/session).';
-        refuse(socket, 401, 'Unauthorized', apiError(message, 'invalid_api_key'));
-        return;
-      }
-      initialSession = found.key.session;
-      personaId = found.key.personaId;
-    } else if (!opts.acceptAnyBearer) {
-      log('emulator: refused a key it did not issue');
-      refuse(
-        socket,
-        401,
-        'Unauthorized',
-        apiError('Incorrect API key provided: the local emulator accepts only the ek_ keys it minted (POST /api/npc-voice/session or /v1/realtime/client_secrets).', 'invalid_api_key'),
-      );
-      return;
-    }
+    const { key, session: initialSession, personaId } = checked;
     if (sockets.size >= maxSessions) {
       log(`emulator: refused session: limit of ${maxSessions} reached`);
       refuse(socket, 429, 'Too Many Requests', apiError(`Too many concurrent sessions (limit ${maxSessions}).`, 'rate_limit_exceeded', 'requests'));

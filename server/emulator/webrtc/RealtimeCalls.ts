@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../../personas/loadPersonas.js';
+import { checkKey } from '../keyAuth.js';
 import type { KeyStore } from '../keyStore.js';
 import type { EngineLimits } from '../realtimeEndpoint.js';
 import type { SessionAdmission } from '../SessionAdmission.js';
@@ -95,27 +96,10 @@ export class RealtimeCalls {
     authorization: string | undefined,
   ): { ok: true; key: string; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
     const key = bearer(authorization);
-    if (!key) {
-      return { ok: false, reply: failure(401, "You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key') };
-    }
-    if (key.startsWith('ek_')) {
-      const found = this.options.keyStore.lookup(key);
-      if (found.status !== 'valid') {
-        this.options.log?.(`emulator: call refused: ${found.status} ephemeral key`);
-        const message =
-          found.status === 'expired'
-            ? 'Ephemeral key has expired. Mint a new one (POST /api/npc-voice/session).'
-            : 'Incorrect API key provided: this emulator did not issue that ephemeral key. Mint one (POST /api/npc-voice/session).';
-        return { ok: false, reply: failure(401, message, 'invalid_api_key') };
-      }
-      return { ok: true, key, session: found.key.session, ...(found.key.personaId !== undefined ? { personaId: found.key.personaId } : {}) };
-    }
-    if (!this.options.acceptAnyBearer) {
-      this.options.log?.('emulator: call refused: a key it did not issue');
-      const message = 'Incorrect API key provided: the local emulator accepts only the ek_ keys it minted (POST /api/npc-voice/session or /v1/realtime/client_secrets).';
-      return { ok: false, reply: failure(401, message, 'invalid_api_key') };
-    }
-    return { ok: true, key };
+    const checked = checkKey(key, this.options.keyStore, this.options.acceptAnyBearer);
+    if (checked.ok) return checked;
+    if (checked.reason !== 'missing') this.options.log?.(`emulator: call refused: ${checked.reason} key`);
+    return { ok: false, reply: failure(401, checked.message, checked.code) };
   }
 
   /** Answers an SDP offer (201 + answer SDP + Location) or with an OpenAI-style error. Never throws. */
