@@ -41,6 +41,8 @@ export interface ServerConfig {
   maxSessionAudioBytes: number;
   /** Emulator: a WebSocket with no session traffic (client or server events) for this long is closed (code 1008). */
   wsIdleTimeoutMs: number;
+  /** Emulator: how often session WebSockets are pinged; one that missed the previous pong is dropped. */
+  wsPingIntervalMs: number;
   /** Emulator: how often expired keys are forgotten. */
   keySweepIntervalMs: number;
   /** HTTP: longest wait for a request's headers (Node's `headersTimeout`). */
@@ -81,6 +83,7 @@ const EnvSchema = z.object({
   NPC_VOICE_TTS_WORKERS: intIn('NPC_VOICE_TTS_WORKERS', 1, 16).default(1),
   NPC_VOICE_MAX_SESSION_AUDIO_BYTES: intIn('NPC_VOICE_MAX_SESSION_AUDIO_BYTES', 48_000, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   NPC_VOICE_WS_IDLE_TIMEOUT_MS: intIn('NPC_VOICE_WS_IDLE_TIMEOUT_MS', 50, 86_400_000).default(600_000),
+  NPC_VOICE_WS_PING_INTERVAL_MS: intIn('NPC_VOICE_WS_PING_INTERVAL_MS', 50, 3_600_000).default(30_000),
   NPC_VOICE_KEY_SWEEP_MS: intIn('NPC_VOICE_KEY_SWEEP_MS', 10, 86_400_000).default(60_000),
   NPC_VOICE_HEADERS_TIMEOUT_MS: intIn('NPC_VOICE_HEADERS_TIMEOUT_MS', 50, 600_000).default(10_000),
   NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
@@ -127,6 +130,7 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     ttsWorkers: e.NPC_VOICE_TTS_WORKERS,
     maxSessionAudioBytes: e.NPC_VOICE_MAX_SESSION_AUDIO_BYTES,
     wsIdleTimeoutMs: e.NPC_VOICE_WS_IDLE_TIMEOUT_MS,
+    wsPingIntervalMs: e.NPC_VOICE_WS_PING_INTERVAL_MS,
     keySweepIntervalMs: e.NPC_VOICE_KEY_SWEEP_MS,
     headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,

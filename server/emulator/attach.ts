@@ -58,6 +58,7 @@ export async function attachRealtime(
     maxSessions: config.maxSessions,
     origins: options.origins,
     idleTimeoutMs: config.wsIdleTimeoutMs,
+    pingIntervalMs: config.wsPingIntervalMs,
   });
   // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
   const calls = new RealtimeCalls({ ...shared, maxCalls: config.maxSessions });

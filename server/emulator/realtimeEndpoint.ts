@@ -26,6 +26,8 @@ export interface RealtimeEmulatorOptions {
   origins?: OriginPolicy;
   /** A socket with no event either way for this long gets an `error` event and is closed with 1008 (default 10 min). */
   idleTimeoutMs?: number;
+  /** Ping every session socket this often; one that has not answered the previous ping is dropped (default 30 s). */
+  pingIntervalMs?: number;
   /** Caps passed to every session engine. */
   limits?: EngineLimits;
   /** Model of sessions whose key and URL name none (default `gpt-realtime`). */
@@ -62,6 +64,8 @@ export const HARD_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 /** Default idle timeout of a session socket (10 minutes). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+/** Default ping interval of a session socket: a dead peer (no close, no pong) is dropped within two of them. */
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
 
 const BETA_PROTOCOL = 'openai-beta.realtime-v1';
 const KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';
@@ -246,6 +250,18 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       ws.close(1008, 'idle timeout');
     };
     idleTimer = setTimeout(onIdle, idleMs).unref();
+    // A peer that vanished without a close (a lost network, a killed tab) still answers no ping: free its slot.
+    let answeredPing = true;
+    ws.on('pong', () => (answeredPing = true));
+    const heartbeat = setInterval(() => {
+      if (!answeredPing) {
+        log(`emulator: session ${name} answered no ping; dropping it`);
+        ws.terminate();
+        return;
+      }
+      answeredPing = false;
+      ws.ping();
+    }, opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS).unref();
     const engine = new SessionEngine({
       send: (event) => {
         lastActivity = performance.now();
@@ -297,6 +313,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     ws.on('error', (error) => log(`emulator: session ${name} socket error: ${error.message}`));
     ws.on('close', (code) => {
       clearTimeout(idleTimer);
+      clearInterval(heartbeat);
       sockets.delete(ws);
       engine.close();
       log(`emulator: session ${name} closed (${code})`);

@@ -97,6 +97,22 @@ describe('emulator limits', () => {
     await expect.poll(() => server.logs.some((line) => /idle for 300 ms/.test(line))).toBe(true);
   });
 
+  it('keeps a session that answers pings and drops one that stops answering them', async () => {
+    const pinged = await startTestServer({ NPC_VOICE_WS_PING_INTERVAL_MS: '250' });
+    onTestFinished(() => pinged.close());
+    const live = await RawClient.connect(pinged.wsUrl, { headers: { Authorization: `Bearer ${pinged.mintKey()}` } });
+    const silent = await RawClient.connect(pinged.wsUrl, { headers: { Authorization: `Bearer ${pinged.mintKey()}` }, autoPong: false });
+    await Promise.all([live.nextOfType('session.created'), silent.nextOfType('session.created')]);
+    const [code] = (await once(silent.ws, 'close')) as [number];
+    // Terminated without a close frame: the client sees an abnormal closure.
+    expect(code).toBe(1006);
+    expect(pinged.logs.some((line) => /answered no ping/.test(line))).toBe(true);
+    // The live one has answered several pings by now and is still served.
+    live.send({ type: 'input_audio_buffer.clear' });
+    expect((await live.nextOfType('input_audio_buffer.cleared')).type).toBe('input_audio_buffer.cleared');
+    await live.close();
+  });
+
   it('forgets expired keys on a periodic sweep (reported as expired until then, unknown after)', async () => {
     const key = server.server.keyStore.issue({ type: 'realtime' }, 10);
     clock += 11_000;

@@ -49,6 +49,7 @@ describe('readConfig limits', () => {
       ttsWorkers: 1,
       maxSessionAudioBytes: 8 * 1024 * 1024,
       wsIdleTimeoutMs: 600_000,
+      wsPingIntervalMs: 30_000,
       keySweepIntervalMs: 60_000,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
