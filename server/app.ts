@@ -1,4 +1,3 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -6,17 +5,21 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { rateLimiter } from 'hono-rate-limiter';
 import { z } from 'zod';
 import { personaSessionConfig } from '../plugin/shared/sessionConfig.js';
+import { clientAddress } from './clientAddress.js';
 import type { ServerConfig } from './config.js';
 import { issueClientSecret } from './emulator/clientSecrets.js';
 import type { KeyStore } from './emulator/keyStore.js';
 import { callsRoutes } from './emulator/webrtc/callsRoutes.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { UpstreamError, type Upstream } from './mint/upstream.js';
+import type { OriginPolicy } from './originPolicy.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
 import type { LogFn } from './redact.js';
 
 /** Largest mint request body accepted. */
 export const MAX_MINT_BODY_BYTES = 16 * 1024;
+/** Largest `POST /v1/realtime/client_secrets` body accepted (a session config with long instructions fits). */
+export const MAX_CLIENT_SECRET_BODY_BYTES = 64 * 1024;
 
 /** Everything the HTTP routes need. */
 export interface AppDeps {
@@ -25,8 +28,8 @@ export interface AppDeps {
   keyStore: KeyStore;
   upstream: Upstream;
   log: LogFn;
-  /** The origins of this server itself (filled in once the port is known). */
-  ownOrigins: () => readonly string[];
+  /** Browser origins that may mint keys and start emulator calls. */
+  origins: OriginPolicy;
   /** The emulator's WebRTC calls, once it runs (undefined in openai mode: the calls routes answer 501). */
   realtimeCalls?: () => RealtimeCalls | undefined;
 }
@@ -38,16 +41,6 @@ function apiError(c: Context, status: ContentfulStatusCode, type: string, code: 
 
 const MintRequestSchema = z.strictObject({ persona: z.string().min(1).max(64) });
 
-/** Origins the demo's Vite dev server uses when run on its own. */
-const DEMO_DEV_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
-
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Builds the HTTP app: health, key minting and the emulator's REST endpoints (client secrets, WebRTC calls). */
 export function createApp(deps: AppDeps): Hono {
@@ -65,12 +58,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/npc-voice/session', async (c, next) => {
     const origin = c.req.header('origin');
     // No Origin header: a server-to-server call, which browsers cannot forge for a cross-site POST.
-    if (origin !== undefined) {
-      const allowed = new Set([...deps.ownOrigins(), ...DEMO_DEV_ORIGINS, ...config.allowedOrigins]);
-      if (!allowed.has(origin.replace(/\/+$/, ''))) {
-        log(`mint refused: origin ${JSON.stringify(origin)} not allowed`);
-        return apiError(c, 403, 'forbidden', 'origin_not_allowed', `Origin ${origin} may not mint keys. Add it to NPC_VOICE_ALLOWED_ORIGINS.`);
-      }
+    if (!deps.origins.allows(origin)) {
+      log(`mint refused: origin ${JSON.stringify(origin)} not allowed`);
+      return apiError(c, 403, 'forbidden', 'origin_not_allowed', `Origin ${origin} may not mint keys. Add it to NPC_VOICE_ALLOWED_ORIGINS.`);
     }
     await next();
   });
@@ -140,7 +130,30 @@ export function createApp(deps: AppDeps): Hono {
     },
   );
 
-  app.post('/v1/realtime/client_secrets', async (c) => {
+  app.post(
+    '/v1/realtime/client_secrets',
+    bodyLimit({
+      maxSize: MAX_CLIENT_SECRET_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              message: `Request body too large: the maximum is ${MAX_CLIENT_SECRET_BODY_BYTES} bytes.`,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'body_too_large',
+            },
+          },
+          413,
+        ),
+    }),
+    async (c) => {
+    if (!deps.origins.allows(c.req.header('origin'))) {
+      return c.json(
+        { error: { message: 'This origin may not request client secrets.', type: 'invalid_request_error', param: null, code: 'origin_not_allowed' } },
+        403,
+      );
+    }
     const auth = c.req.header('authorization') ?? '';
     if (!/^Bearer\s+\S+/i.test(auth)) {
       return c.json(
@@ -157,11 +170,12 @@ export function createApp(deps: AppDeps): Hono {
         400,
       );
     }
-    const result = issueClientSecret(body, keyStore, { defaultModel: config.model });
+    const result = issueClientSecret(body, keyStore, { defaultModel: config.model, maxInstructionsChars: config.maxInstructionsChars });
     return c.json(result.body, result.status);
-  });
+    },
+  );
 
-  app.route('/v1/realtime/calls', callsRoutes(() => deps.realtimeCalls?.()));
+  app.route('/v1/realtime/calls', callsRoutes(() => deps.realtimeCalls?.(), deps.origins));
 
   app.notFound((c) => apiError(c, 404, 'not_found', 'no_route', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {

@@ -13,7 +13,10 @@ export interface ServerConfig {
   openaiApiKey: string | undefined;
   openaiBaseUrl: string;
   model: string;
-  /** Extra origins allowed to mint keys, besides the server's own and the demo dev server's. */
+  /**
+   * Extra browser origins allowed to mint keys and to open emulator sessions (WebSocket upgrade and
+   * `/v1/realtime/calls`), besides the server's own and the demo dev server's (`http://localhost:5173`).
+   */
   allowedOrigins: string[];
   /** Mints per minute per client address. */
   rateLimitPerMinute: number;
@@ -24,6 +27,30 @@ export interface ServerConfig {
   personaDir: string | undefined;
   /** Emulator: most concurrent Realtime sessions, WebSocket and WebRTC each (then refused with 429). */
   maxSessions: number;
+  /** Emulator: most concurrent sessions started with one key (WebSocket and WebRTC together). */
+  maxSessionsPerKey: number;
+  /** Emulator: most concurrent sessions from one remote address (WebSocket and WebRTC together). */
+  maxSessionsPerClient: number;
+  /** Emulator: longest `session.instructions` accepted, characters (longer gets an `error` event or a 400). */
+  maxInstructionsChars: number;
+  /** Emulator: longest text synthesized in one flite call, characters (longer sentences are split). */
+  maxUtteranceChars: number;
+  /** Emulator: worker threads running flite. */
+  ttsWorkers: number;
+  /** Emulator: most audio bytes one session's conversation keeps (older items then keep only transcripts). */
+  maxSessionAudioBytes: number;
+  /** Emulator: a WebSocket with no session traffic (client or server events) for this long is closed (code 1008). */
+  wsIdleTimeoutMs: number;
+  /** Emulator: how often session WebSockets are pinged; one that missed the previous pong is dropped. */
+  wsPingIntervalMs: number;
+  /** Emulator: how often expired keys are forgotten. */
+  keySweepIntervalMs: number;
+  /** HTTP: longest wait for a request's headers (Node's `headersTimeout`). */
+  headersTimeoutMs: number;
+  /** HTTP: longest wait for a whole request (Node's `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** HTTP: how long an idle keep-alive connection stays open (Node's `keepAliveTimeout`). */
+  keepAliveTimeoutMs: number;
 }
 
 /** Thrown for a bad environment variable or flag, naming it and what it accepts. */
@@ -49,6 +76,18 @@ const EnvSchema = z.object({
   NPC_VOICE_UPSTREAM_TIMEOUT_MS: intIn('NPC_VOICE_UPSTREAM_TIMEOUT_MS', 100, 120_000).default(10_000),
   NPC_VOICE_PERSONA_DIR: z.string().min(1).optional(),
   NPC_VOICE_MAX_SESSIONS: intIn('NPC_VOICE_MAX_SESSIONS', 1, 10_000).default(200),
+  NPC_VOICE_MAX_SESSIONS_PER_KEY: intIn('NPC_VOICE_MAX_SESSIONS_PER_KEY', 1, 10_000).default(4),
+  NPC_VOICE_MAX_SESSIONS_PER_CLIENT: intIn('NPC_VOICE_MAX_SESSIONS_PER_CLIENT', 1, 10_000).default(20),
+  NPC_VOICE_MAX_INSTRUCTIONS_CHARS: intIn('NPC_VOICE_MAX_INSTRUCTIONS_CHARS', 1_000, 1_000_000).default(32_768),
+  NPC_VOICE_MAX_UTTERANCE_CHARS: intIn('NPC_VOICE_MAX_UTTERANCE_CHARS', 40, 5_000).default(300),
+  NPC_VOICE_TTS_WORKERS: intIn('NPC_VOICE_TTS_WORKERS', 1, 16).default(1),
+  NPC_VOICE_MAX_SESSION_AUDIO_BYTES: intIn('NPC_VOICE_MAX_SESSION_AUDIO_BYTES', 48_000, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  NPC_VOICE_WS_IDLE_TIMEOUT_MS: intIn('NPC_VOICE_WS_IDLE_TIMEOUT_MS', 50, 86_400_000).default(600_000),
+  NPC_VOICE_WS_PING_INTERVAL_MS: intIn('NPC_VOICE_WS_PING_INTERVAL_MS', 50, 3_600_000).default(30_000),
+  NPC_VOICE_KEY_SWEEP_MS: intIn('NPC_VOICE_KEY_SWEEP_MS', 10, 86_400_000).default(60_000),
+  NPC_VOICE_HEADERS_TIMEOUT_MS: intIn('NPC_VOICE_HEADERS_TIMEOUT_MS', 50, 600_000).default(10_000),
+  NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
+  NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS: intIn('NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS', 50, 600_000).default(5_000),
 });
 
 /**
@@ -63,6 +102,12 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; '));
   }
   const e = parsed.data;
+  // Node refuses a headers timeout longer than the request timeout.
+  if (e.NPC_VOICE_HEADERS_TIMEOUT_MS > e.NPC_VOICE_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `NPC_VOICE_HEADERS_TIMEOUT_MS (${e.NPC_VOICE_HEADERS_TIMEOUT_MS}) must not be longer than NPC_VOICE_REQUEST_TIMEOUT_MS (${e.NPC_VOICE_REQUEST_TIMEOUT_MS})`,
+    );
+  }
   return {
     mode: e.OPENAI_API_KEY ? 'openai' : 'emulator',
     host: flags.host ?? '127.0.0.1',
@@ -78,5 +123,17 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     upstreamTimeoutMs: e.NPC_VOICE_UPSTREAM_TIMEOUT_MS,
     personaDir: e.NPC_VOICE_PERSONA_DIR,
     maxSessions: e.NPC_VOICE_MAX_SESSIONS,
+    maxSessionsPerKey: e.NPC_VOICE_MAX_SESSIONS_PER_KEY,
+    maxSessionsPerClient: e.NPC_VOICE_MAX_SESSIONS_PER_CLIENT,
+    maxInstructionsChars: e.NPC_VOICE_MAX_INSTRUCTIONS_CHARS,
+    maxUtteranceChars: e.NPC_VOICE_MAX_UTTERANCE_CHARS,
+    ttsWorkers: e.NPC_VOICE_TTS_WORKERS,
+    maxSessionAudioBytes: e.NPC_VOICE_MAX_SESSION_AUDIO_BYTES,
+    wsIdleTimeoutMs: e.NPC_VOICE_WS_IDLE_TIMEOUT_MS,
+    wsPingIntervalMs: e.NPC_VOICE_WS_PING_INTERVAL_MS,
+    keySweepIntervalMs: e.NPC_VOICE_KEY_SWEEP_MS,
+    headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS,
   };
 }

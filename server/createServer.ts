@@ -6,6 +6,7 @@ import type { ServerConfig } from './config.js';
 import { KeyStore } from './emulator/keyStore.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { emulatorUpstream, openaiUpstream } from './mint/upstream.js';
+import { createOriginPolicy } from './originPolicy.js';
 import { PersonaRegistry } from './personas/PersonaRegistry.js';
 import { redactingLogger, type LogFn } from './redact.js';
 
@@ -51,16 +52,24 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
   const { config } = options;
   const log = redactingLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)), [config.openaiApiKey]);
   const personas = await PersonaRegistry.load(config.personaDir, log);
-  const keyStore = new KeyStore(options.now);
+  const keyStore = new KeyStore(options.now, { sweepIntervalMs: config.keySweepIntervalMs });
   const upstream = config.mode === 'openai' ? openaiUpstream(config) : emulatorUpstream(keyStore, config.model);
 
   let ownOrigins: string[] = [];
+  const origins = createOriginPolicy(() => ownOrigins, config.allowedOrigins);
   let realtimeCalls: RealtimeCalls | undefined;
-  const app = createApp({ config, personas, keyStore, upstream, log, ownOrigins: () => ownOrigins, realtimeCalls: () => realtimeCalls });
+  const app = createApp({ config, personas, keyStore, upstream, log, origins, realtimeCalls: () => realtimeCalls });
   const apiListener = getRequestListener(app.fetch);
-  const server = http.createServer();
+  // Timeouts so that a client that opens TCP connections and sends nothing (or trickles a request) cannot hold them:
+  // Node checks them every `connectionsCheckingInterval`, so that follows the shortest one.
+  const server = http.createServer({
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
+  });
 
-  const closers: (() => Promise<void> | void)[] = [];
+  const closers: (() => Promise<void> | void)[] = [() => keyStore.close()];
   let demoMiddleware: ((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void) | undefined;
   if (options.demo) {
     const { startDemoMiddleware } = await import('./demo.js');
@@ -80,7 +89,7 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
   });
 
   const { attachRealtime } = await import('./emulator/attach.js');
-  const realtime = await attachRealtime(server, { config, keyStore, personas, log });
+  const realtime = await attachRealtime(server, { config, keyStore, personas, log, origins });
   realtimeCalls = realtime.calls;
   closers.push(() => realtime.close());
 

@@ -24,7 +24,7 @@ import { DEFAULT_PERSONA, PersonaBrain, resolvePersona, type BrainDecision, type
 import { defaultSession, mergeSession, newId, type WireSession } from './sessionDefaults.js';
 import { ServerVad, semanticEagernessToSilenceMs, type SemanticEagerness } from './speech/energyVad.js';
 import { buildGrammar } from './speech/grammar.js';
-import { splitSentences } from './speech/sentences.js';
+import { DEFAULT_MAX_UTTERANCE_CHARS, splitUtterances } from './speech/sentences.js';
 import { SAMPLE_RATE_HZ, type Grammar, type RecognitionStream, type SpeechToText, type TextToSpeech } from './speech/types.js';
 
 /** Options of {@link SessionEngine}. */
@@ -60,6 +60,15 @@ export interface SessionEngineOptions {
    * would make it larger is sent without the audio bytes, with its transcript; anything else over it is dropped.
    */
   maxEventBytes?: number;
+  /** Longest `session.instructions` accepted (default {@link DEFAULT_MAX_INSTRUCTIONS_CHARS}); longer gets an `error`. */
+  maxInstructionsChars?: number;
+  /** Longest text synthesized in one TTS call (default 300 characters); longer sentences are split. */
+  maxUtteranceChars?: number;
+  /**
+   * Most audio bytes the conversation keeps (default {@link DEFAULT_MAX_STORED_AUDIO_BYTES}); over it the oldest
+   * items lose their audio bytes and keep their transcripts.
+   */
+  maxStoredAudioBytes?: number;
   /** Diagnostic lines (never the console). */
   log?: (line: string) => void;
 }
@@ -98,6 +107,10 @@ interface Entry {
   audioFormat: FormatKind;
   /** User audio: what the recognizer heard (null = out of grammar), whether or not transcription is on. */
   heard?: string | null;
+  /** Its audio bytes were dropped to keep the session under its stored-audio cap. */
+  audioDropped?: boolean;
+  /** Assistant audio: bytes produced, including any not kept because the item alone went over the cap. */
+  producedBytes?: number;
 }
 
 interface ContentProgress {
@@ -129,6 +142,11 @@ interface SpeechTurn {
   recognition: RecognitionStream;
 }
 
+/** Default cap on `session.instructions` (characters). */
+export const DEFAULT_MAX_INSTRUCTIONS_CHARS = 32_768;
+/** Default cap on the audio one session's conversation keeps: 8 MiB, about 87 s of 24 kHz PCM16. */
+export const DEFAULT_MAX_STORED_AUDIO_BYTES = 8 * 1024 * 1024;
+
 const CHUNK_MS = 50;
 const MIN_COMMIT_MS = 100;
 const MAX_APPEND_BASE64 = 15 * 1024 * 1024;
@@ -157,6 +175,11 @@ function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
     offset += chunk.length;
   }
   return out;
+}
+
+/** Length of an item's audio as produced (stored or not). */
+function producedMs(entry: Entry): number {
+  return bytesToMs(entry.producedBytes ?? entry.audio.reduce((n, c) => n + c.length, 0), entry.audioFormat);
 }
 
 const tokensOfText = (text: string): number => Math.ceil(text.length / 4);
@@ -210,6 +233,11 @@ export class SessionEngine {
   /** The current effective session config (GA shape). */
   get config(): Readonly<WireSession> {
     return this.session;
+  }
+
+  /** Whether a response is being generated (its audio may be waiting for synthesis, with nothing sent meanwhile). */
+  get responding(): boolean {
+    return this.active !== null;
   }
 
   /** Sends `session.created`; call once when the transport is open. */
@@ -340,6 +368,16 @@ export class SessionEngine {
       this.error('invalid_value', "Invalid value: 'transcription'. This session is a 'realtime' session and its type cannot be changed.", 'session.type', eventId);
       return;
     }
+    const maxInstructions = this.options.maxInstructionsChars ?? DEFAULT_MAX_INSTRUCTIONS_CHARS;
+    if (typeof patch.instructions === 'string' && patch.instructions.length > maxInstructions) {
+      this.error(
+        'string_above_max_length',
+        `Invalid 'session.instructions': string too long. Expected a string with maximum length ${maxInstructions}, but got a string with length ${patch.instructions.length} instead. The session was not updated.`,
+        'session.instructions',
+        eventId,
+      );
+      return;
+    }
     const currentVoice = obj(obj(this.session.audio).output).voice;
     const nextVoice = obj(obj(patch.audio).output).voice ?? patch.voice;
     if (this.audioProduced && typeof nextVoice === 'string' && nextVoice !== currentVoice) {
@@ -406,11 +444,34 @@ export class SessionEngine {
       const { persona, brain } = this.currentBrain();
       if (persona === DEFAULT_PERSONA && !this.updated) return;
       for (const line of brain.warmLines()) {
-        const first = splitSentences(line)[0];
+        const first = this.utterances(line)[0];
         if (first) tts.prefetch(first, persona.localVoice);
       }
     } catch (error) {
       this.options.log?.(`emulator: warm-up failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The pieces a line is synthesized in: sentences, with long ones split so no single TTS call runs long. */
+  private utterances(text: string): string[] {
+    return splitUtterances(text, this.options.maxUtteranceChars ?? DEFAULT_MAX_UTTERANCE_CHARS);
+  }
+
+  /**
+   * Keeps the conversation's audio under `maxStoredAudioBytes`: drops the audio bytes of the oldest items (their
+   * transcripts stay, as the SDK's history needs), never those of the newest item, which may still be truncated.
+   */
+  private capStoredAudio(): void {
+    const cap = this.options.maxStoredAudioBytes ?? DEFAULT_MAX_STORED_AUDIO_BYTES;
+    let total = 0;
+    for (const entry of this.entries) for (const chunk of entry.audio) total += chunk.length;
+    const newest = this.entries[this.entries.length - 1];
+    for (const entry of this.entries) {
+      if (total <= cap) break;
+      if (entry === newest || entry === this.active?.current?.entry || entry.audio.length === 0) continue;
+      for (const chunk of entry.audio) total -= chunk.length;
+      entry.audio = [];
+      entry.audioDropped = true;
     }
   }
 
@@ -499,6 +560,7 @@ export class SessionEngine {
         break;
     }
     this.insert(entry, previousItemId);
+    this.capStoredAudio();
     const previous = this.previousId(entry);
     this.emit({ type: 'conversation.item.added', previous_item_id: previous, item: snapshot(entry.item) });
     this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: snapshot(entry.item) });
@@ -556,10 +618,19 @@ export class SessionEngine {
       this.error('invalid_value', `Item '${itemId}' has no audio content at index ${contentIndex}.`, 'content_index', eventId);
       return;
     }
+    if (entry.audioDropped) {
+      const cap = this.options.maxStoredAudioBytes ?? DEFAULT_MAX_STORED_AUDIO_BYTES;
+      this.error(
+        'invalid_value',
+        `The audio of item '${itemId}' is no longer stored: a session keeps at most ${cap} bytes of audio, and older items keep only their transcripts.`,
+        'item_id',
+        eventId,
+      );
+      return;
+    }
     // Truncating the item still being spoken ends that response first, as the service does.
     if (this.active?.current?.entry === entry) this.cancelActive('client_cancelled');
-    const totalBytes = entry.audio.reduce((n, c) => n + c.length, 0);
-    const totalMs = bytesToMs(totalBytes, entry.audioFormat);
+    const totalMs = producedMs(entry);
     if (audioEndMs > totalMs) {
       this.error(
         'invalid_value',
@@ -577,6 +648,7 @@ export class SessionEngine {
     if (item.type !== 'message') return;
     const keepBytes = entry.audioFormat === 'pcm' ? Math.floor(audioEndMs * 24) * 2 : Math.floor(audioEndMs * 8);
     entry.audio = [concatBytes(entry.audio).slice(0, keepBytes)];
+    if (entry.producedBytes !== undefined) entry.producedBytes = Math.min(entry.producedBytes, keepBytes);
     // The service drops the transcript of truncated audio (the SDK keeps the text it already had).
     item.content[contentIndex] = { type: 'output_audio', transcript: '' };
     this.emit({ type: 'conversation.item.truncated', item_id: item.id, content_index: contentIndex, audio_end_ms: audioEndMs });
@@ -593,7 +665,7 @@ export class SessionEngine {
       const entry = this.entries[this.indexOf(played.itemId)];
       const part = entry?.item.type === 'message' ? entry.item.content[0] : undefined;
       if (entry && part?.type === 'output_audio') {
-        const totalMs = bytesToMs(entry.audio.reduce((n, c) => n + c.length, 0), entry.audioFormat);
+        const totalMs = producedMs(entry);
         this.truncateEntry(entry, 0, Math.max(0, Math.min(Math.floor(played.playedMs), Math.floor(totalMs))));
       }
     }
@@ -780,6 +852,7 @@ export class SessionEngine {
       heard,
     };
     this.entries.push(entry);
+    this.capStoredAudio();
     const previous = this.previousId(entry);
     this.emit({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previous });
     this.emit({ type: 'conversation.item.added', previous_item_id: previous, item: snapshot(entry.item) });
@@ -880,7 +953,7 @@ export class SessionEngine {
     const output = obj(obj(this.session.audio).output);
     const format = obj(params?.audio?.output?.format ?? output.format);
     const voice = params?.audio?.output?.voice ?? (typeof output.voice === 'string' ? output.voice : 'marin');
-    const sentences = decision.say ? splitSentences(decision.say) : [];
+    const sentences = decision.say ? this.utterances(decision.say) : [];
     // Start synthesizing the first sentence before anything else: it bounds the time to first audio.
     const first = kind === 'audio' && sentences[0] !== undefined ? this.options.tts.synthesize(sentences[0], persona.localVoice) : null;
     first?.catch(() => undefined);
@@ -1013,6 +1086,7 @@ export class SessionEngine {
     const speed = this.options.speedFactor ?? 4;
     const voice = run.persona.localVoice;
     const chunkBytes = run.format === 'pcm' ? (SAMPLE_RATE_HZ / 1000) * CHUNK_MS * 2 : 8 * CHUNK_MS;
+    const storedCap = this.options.maxStoredAudioBytes ?? DEFAULT_MAX_STORED_AUDIO_BYTES;
     let startedAt = -1;
     let next: Promise<Int16Array> | null = first;
     for (let s = 0; s < sentences.length; s++) {
@@ -1038,7 +1112,9 @@ export class SessionEngine {
         }
         const chunk = bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes);
         if (chunk.length === 0) continue;
-        entry.audio.push(chunk);
+        // One very long line keeps only its first `maxStoredAudioBytes` (what a truncation can still keep).
+        entry.producedBytes = (entry.producedBytes ?? 0) + chunk.length;
+        if (entry.producedBytes <= storedCap) entry.audio.push(chunk);
         const chunkMs = bytesToMs(chunk.length, run.format);
         progress.audioMs += chunkMs;
         run.outputAudioMs += chunkMs;
@@ -1101,6 +1177,7 @@ export class SessionEngine {
       entry.item.status = status;
       entry.item.content = [progress.kind === 'audio' ? { type: 'output_audio', transcript: text } : { type: 'output_text', text }];
     }
+    this.capStoredAudio();
     this.finishOutputItem(run, entry, outputIndex);
   }
 

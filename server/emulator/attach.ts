@@ -1,12 +1,14 @@
 import type http from 'node:http';
 import type { ServerConfig } from '../config.js';
+import type { OriginPolicy } from '../originPolicy.js';
 import type { PersonaRegistry } from '../personas/PersonaRegistry.js';
 import type { LogFn } from '../redact.js';
 import { CachingTts } from './CachingTts.js';
 import type { KeyStore } from './keyStore.js';
 import { attachRealtimeEmulator } from './realtimeEndpoint.js';
+import { SessionAdmission } from './SessionAdmission.js';
+import { createFliteWorkerPool } from './speech/FliteWorkerPool.js';
 import { RealtimeCalls } from './webrtc/RealtimeCalls.js';
-import { createFliteTts } from './speech/fliteTts.js';
 import { createSphinxStt } from './speech/sphinxStt.js';
 
 /** What the server needs to mount the emulator's Realtime endpoints. */
@@ -15,6 +17,8 @@ export interface AttachOptions {
   keyStore: KeyStore;
   personas: PersonaRegistry;
   log: LogFn;
+  /** Browser origins allowed to open sessions. */
+  origins: OriginPolicy;
 }
 
 /**
@@ -27,26 +31,43 @@ export async function attachRealtime(
   options: AttachOptions,
 ): Promise<{ close(): Promise<void>; dropConnections(): number; calls?: RealtimeCalls }> {
   if (options.config.mode !== 'emulator') return { close: async () => {}, dropConnections: () => 0 };
-  const [flite, stt] = await Promise.all([createFliteTts({ warmUp: true }), createSphinxStt()]);
+  const { config } = options;
+  // flite runs in worker threads: a long line synthesized on the main thread would stall every session.
+  const [flite, stt] = await Promise.all([
+    createFliteWorkerPool({ size: config.ttsWorkers, warmUp: true, log: options.log }),
+    createSphinxStt(),
+  ]);
   const shared = {
     keyStore: options.keyStore,
     personas: () => options.personas.all(),
     tts: new CachingTts(flite),
     stt,
-    // Emulator mode has no real keys to protect: server-side clients may use any bearer; ek_ keys are still checked.
-    acceptAnyBearer: true,
-    defaultModel: options.config.model,
+    // Only keys this emulator minted open sessions: any other bearer would let a script take every slot.
+    acceptAnyBearer: false,
+    defaultModel: config.model,
     log: options.log,
+    admission: new SessionAdmission({ maxPerKey: config.maxSessionsPerKey, maxPerClient: config.maxSessionsPerClient }),
+    limits: {
+      maxInstructionsChars: config.maxInstructionsChars,
+      maxUtteranceChars: config.maxUtteranceChars,
+      maxStoredAudioBytes: config.maxSessionAudioBytes,
+    },
   };
-  const emulator = attachRealtimeEmulator(server, { ...shared, maxSessions: options.config.maxSessions });
+  const emulator = attachRealtimeEmulator(server, {
+    ...shared,
+    maxSessions: config.maxSessions,
+    origins: options.origins,
+    idleTimeoutMs: config.wsIdleTimeoutMs,
+    pingIntervalMs: config.wsPingIntervalMs,
+  });
   // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
-  const calls = new RealtimeCalls({ ...shared, maxCalls: options.config.maxSessions });
+  const calls = new RealtimeCalls({ ...shared, maxCalls: config.maxSessions });
   return {
     calls,
     dropConnections: () => emulator.dropConnections() + calls.dropAll(),
     async close() {
       await Promise.all([emulator.close(), calls.close()]);
-      flite.dispose();
+      await flite.close();
       stt.dispose();
     },
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KeyStore } from './keyStore.js';
+import { DEFAULT_MAX_INSTRUCTIONS_CHARS } from './SessionEngine.js';
 import { defaultSession, mergeSession } from './sessionDefaults.js';
 
 /** OpenAI's REST error shape. */
@@ -34,7 +35,7 @@ export type ClientSecretResult =
 export function issueClientSecret(
   body: unknown,
   keyStore: KeyStore,
-  options: { defaultModel: string; personaId?: string },
+  options: { defaultModel: string; personaId?: string; maxInstructionsChars?: number },
 ): ClientSecretResult {
   const parsed = ClientSecretRequestSchema.safeParse(body);
   if (!parsed.success) {
@@ -48,6 +49,21 @@ export function issueClientSecret(
           type: 'invalid_request_error',
           param,
           code: 'invalid_value',
+        },
+      },
+    };
+  }
+  const instructions = parsed.data.session?.instructions;
+  const maxInstructions = options.maxInstructionsChars ?? DEFAULT_MAX_INSTRUCTIONS_CHARS;
+  if (typeof instructions === 'string' && instructions.length > maxInstructions) {
+    return {
+      status: 400,
+      body: {
+        error: {
+          message: `Invalid 'session.instructions': string too long. Expected a string with maximum length ${maxInstructions}, but got a string with length ${instructions.length} instead.`,
+          type: 'invalid_request_error',
+          param: 'session.instructions',
+          code: 'string_above_max_length',
         },
       },
     };

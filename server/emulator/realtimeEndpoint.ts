@@ -3,8 +3,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
+import type { OriginPolicy } from '../originPolicy.js';
+import { checkKey } from './keyAuth.js';
 import type { KeyStore } from './keyStore.js';
-import { SessionEngine } from './SessionEngine.js';
+import type { SessionAdmission } from './SessionAdmission.js';
+import { SessionEngine, type SessionEngineOptions } from './SessionEngine.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 
 /** Options of {@link attachRealtimeEmulator}. */
@@ -17,6 +20,16 @@ export interface RealtimeEmulatorOptions {
   acceptAnyBearer: boolean;
   /** Most concurrent sessions; more are refused with HTTP 429 before the upgrade (default 200). */
   maxSessions?: number;
+  /** Per-key and per-address caps, shared with the WebRTC endpoint; over them the upgrade is refused with 429. */
+  admission?: SessionAdmission;
+  /** Browser origins allowed to open sessions; others are refused with 403 before the upgrade (default: all). */
+  origins?: OriginPolicy;
+  /** A socket with no event either way for this long gets an `error` event and is closed with 1008 (default 10 min). */
+  idleTimeoutMs?: number;
+  /** Ping every session socket this often; one that has not answered the previous ping is dropped (default 30 s). */
+  pingIntervalMs?: number;
+  /** Caps passed to every session engine. */
+  limits?: EngineLimits;
   /** Model of sessions whose key and URL name none (default `gpt-realtime`). */
   defaultModel?: string;
   /** Diagnostic lines (never the console). */
@@ -39,12 +52,20 @@ export interface RealtimeEmulator {
   dropConnections(): number;
 }
 
+/** Per-session caps of the engine, set from the server config. */
+export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
+
 /** Path of the Realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/v1/realtime';
 /** Messages above this size get an `error` event instead of being processed (the API's 15 MiB audio limit + JSON). */
 export const SOFT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages above this size close the socket (1009): they cannot be answered without buffering them whole. */
 export const HARD_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+/** Default idle timeout of a session socket (10 minutes). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+/** Default ping interval of a session socket: a dead peer (no close, no pong) is dropped within two of them. */
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
 
 const BETA_PROTOCOL = 'openai-beta.realtime-v1';
 const KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';
@@ -125,34 +146,38 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       refuse(socket, 503, 'Service Unavailable', apiError('The emulator is shutting down.', null, 'server_error'));
       return;
     }
+    const origin = req.headers.origin;
+    if (opts.origins && !opts.origins.allows(origin)) {
+      log(`emulator: refused session: origin ${JSON.stringify(origin)} not allowed`);
+      refuse(
+        socket,
+        403,
+        'Forbidden',
+        apiError(`Origin ${String(origin)} may not open emulator sessions. Add it to NPC_VOICE_ALLOWED_ORIGINS.`, 'origin_not_allowed'),
+      );
+      return;
+    }
     const protocols = offeredProtocols(req);
     const auth = req.headers.authorization;
     const headerKey = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
     const protocolKey = protocols.find((p) => p.startsWith(KEY_PROTOCOL_PREFIX))?.slice(KEY_PROTOCOL_PREFIX.length);
-    const key = headerKey || protocolKey;
-    if (!key) {
-      refuse(socket, 401, 'Unauthorized', apiError("You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key'));
+    const checked = checkKey(headerKey || protocolKey, opts.keyStore, opts.acceptAnyBearer);
+    if (!checked.ok) {
+      log(`emulator: refused session: ${checked.reason} key`);
+      refuse(socket, 401, 'Unauthorized', apiError(checked.message, checked.code));
       return;
     }
-    let initialSession: Record<string, unknown> | undefined;
-    let personaId: string | undefined;
-    if (key.startsWith('ek_')) {
-      const found = opts.keyStore.lookup(key);
-      if (found.status !== 'valid') {
-        log(`emulator: refused ${found.status} ephemeral key`);
-        const message = found.status === 'expired' ? 'Ephemeral key has expired.' : 'Incorrect API key provided.';
-        refuse(socket, 401, 'Unauthorized', apiError(message, 'invalid_api_key'));
-        return;
-      }
-      initialSession = found.key.session;
-      personaId = found.key.personaId;
-    } else if (!opts.acceptAnyBearer) {
-      refuse(socket, 401, 'Unauthorized', apiError('Incorrect API key provided.', 'invalid_api_key'));
-      return;
-    }
+    const { key, session: initialSession, personaId } = checked;
     if (sockets.size >= maxSessions) {
       log(`emulator: refused session: limit of ${maxSessions} reached`);
       refuse(socket, 429, 'Too Many Requests', apiError(`Too many concurrent sessions (limit ${maxSessions}).`, 'rate_limit_exceeded', 'requests'));
+      return;
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const refusal = opts.admission?.check(key, address);
+    if (refusal) {
+      log(`emulator: refused session: ${refusal.message}`);
+      refuse(socket, 429, 'Too Many Requests', apiError(refusal.message, refusal.code, 'requests'));
       return;
     }
     const betaHeader = req.headers['openai-beta'];
@@ -161,6 +186,9 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     const keyModel = typeof initialSession?.model === 'string' ? initialSession.model : undefined;
     const model = keyModel ?? url.searchParams.get('model') ?? opts.defaultModel ?? DEFAULT_REALTIME_MODEL;
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // Taken only once the upgrade succeeded (a failed handshake never calls back), given back when the socket closes.
+      const slot = opts.admission?.acquire(key, address);
+      if (slot) ws.once('close', () => slot.release());
       if (beta) {
         ws.send(
           JSON.stringify({
@@ -182,11 +210,61 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     });
   };
 
-  const openSession = (ws: WebSocket, model: string, initialSession: Record<string, unknown> | undefined, personaId: string | undefined): void => {
+  const openSession = (
+    ws: WebSocket,
+    model: string,
+    initialSession: Record<string, unknown> | undefined,
+    personaId: string | undefined,
+  ): void => {
     const name = `s${++nextSession}`;
     sockets.add(ws);
+    // A socket with no traffic either way holds a slot for nobody: close it after the idle timeout. Server events
+    // count too, so a long answer the client listens to in silence is not idle.
+    const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    let lastActivity = performance.now();
+    let idleTimer: NodeJS.Timeout | undefined;
+    const onIdle = (): void => {
+      // A response waiting for synthesis sends nothing for a while, but the session is not idle.
+      if (engine.responding) lastActivity = performance.now();
+      const quietMs = performance.now() - lastActivity;
+      if (quietMs < idleMs) {
+        idleTimer = setTimeout(onIdle, idleMs - quietMs).unref();
+        return;
+      }
+      log(`emulator: session ${name} idle for ${idleMs} ms; closing`);
+      if (ws.readyState === ws.OPEN) {
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            event_id: `event_idle_${Date.now().toString(36)}`,
+            error: {
+              type: 'invalid_request_error',
+              code: 'session_idle_timeout',
+              message: `No session traffic for ${idleMs} ms (NPC_VOICE_WS_IDLE_TIMEOUT_MS): closing the session. Reconnect to continue.`,
+              param: null,
+              event_id: null,
+            },
+          }),
+        );
+      }
+      ws.close(1008, 'idle timeout');
+    };
+    idleTimer = setTimeout(onIdle, idleMs).unref();
+    // A peer that vanished without a close (a lost network, a killed tab) still answers no ping: free its slot.
+    let answeredPing = true;
+    ws.on('pong', () => (answeredPing = true));
+    const heartbeat = setInterval(() => {
+      if (!answeredPing) {
+        log(`emulator: session ${name} answered no ping; dropping it`);
+        ws.terminate();
+        return;
+      }
+      answeredPing = false;
+      ws.ping();
+    }, opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS).unref();
     const engine = new SessionEngine({
       send: (event) => {
+        lastActivity = performance.now();
         // Base64 PCM hardly compresses, and deflating every 50 ms chunk costs both ends CPU: send audio as is.
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event), { compress: event.type !== 'response.output_audio.delta' });
       },
@@ -200,9 +278,11 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       ...(personaId !== undefined ? { personaId } : {}),
       ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
       ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
+      ...opts.limits,
     });
     log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
     ws.on('message', (data, isBinary) => {
+      lastActivity = performance.now();
       try {
         if (isBinary) {
           engine.receive('\u0000binary');
@@ -232,6 +312,8 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     // ws reports protocol violations (e.g. a frame over maxPayload) here and then closes; never let it throw.
     ws.on('error', (error) => log(`emulator: session ${name} socket error: ${error.message}`));
     ws.on('close', (code) => {
+      clearTimeout(idleTimer);
+      clearInterval(heartbeat);
       sockets.delete(ws);
       engine.close();
       log(`emulator: session ${name} closed (${code})`);

@@ -10,6 +10,8 @@ export interface TestServer {
   wsUrl: string;
   /** Every line the server logged. */
   logs: string[];
+  /** A fresh `ek_` key from the server's key store (the emulator accepts no other), valid for 10 minutes. */
+  mintKey(personaId?: string): string;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startTestServer(
     url: server.url,
     wsUrl: `${server.url.replace(/^http/, 'ws')}/v1/realtime`,
     logs,
+    mintKey: (personaId) => server.keyStore.issue({ type: 'realtime' }, 600, personaId).value,
     close: () => server.close(),
   };
 }

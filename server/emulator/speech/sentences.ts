@@ -35,3 +35,32 @@ export function splitSentences(text: string): string[] {
   if (rest !== '') sentences.push(rest);
   return sentences;
 }
+
+/** Flite's cost grows faster than linearly with the length of one utterance: pieces longer than this are split. */
+export const DEFAULT_MAX_UTTERANCE_CHARS = 300;
+
+/**
+ * Splits text into sentences ({@link splitSentences}) and splits any sentence longer than `maxChars` further: at the
+ * last comma, colon or dash that leaves a piece of at least a third of `maxChars`, else at the last space, else
+ * (one huge "word") hard at `maxChars`. Every piece is at most `maxChars` long and none is empty.
+ */
+export function splitUtterances(text: string, maxChars = DEFAULT_MAX_UTTERANCE_CHARS): string[] {
+  const limit = Math.max(20, Math.floor(maxChars));
+  const pieces: string[] = [];
+  for (const sentence of splitSentences(text)) {
+    let rest = sentence;
+    while (rest.length > limit) {
+      const head = rest.slice(0, limit + 1);
+      const minCut = Math.floor(limit / 3);
+      // After a comma or colon (kept with its clause), before a dash, else at a word boundary.
+      let cut = Math.max(Math.max(head.lastIndexOf(', '), head.lastIndexOf(': ')) + 1, head.lastIndexOf(' - '));
+      if (cut < minCut) cut = head.lastIndexOf(' ');
+      if (cut < minCut) cut = limit;
+      const piece = rest.slice(0, cut).trim();
+      if (piece !== '') pieces.push(piece);
+      rest = rest.slice(cut).trim();
+    }
+    if (rest !== '') pieces.push(rest);
+  }
+  return pieces;
+}

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../../personas/loadPersonas.js';
+import { checkKey } from '../keyAuth.js';
 import type { KeyStore } from '../keyStore.js';
+import type { EngineLimits } from '../realtimeEndpoint.js';
+import type { SessionAdmission } from '../SessionAdmission.js';
 import type { SpeechToText, TextToSpeech } from '../speech/types.js';
 import { loadWrtc, type WrtcLoad } from './loadWrtc.js';
 import { CallSetupError, RealtimeCall } from './RealtimeCall.js';
@@ -16,6 +19,10 @@ export interface RealtimeCallsOptions {
   acceptAnyBearer: boolean;
   /** Most concurrent calls; more get 429 (default 50: each call runs a libwebrtc peer). */
   maxCalls?: number;
+  /** Per-key and per-address caps, shared with the WebSocket endpoint; over them a call gets 429. */
+  admission?: SessionAdmission;
+  /** Caps passed to every call's session engine. */
+  limits?: EngineLimits;
   /** Model of calls whose key and session name none (default `gpt-realtime`). */
   defaultModel?: string;
   /** Diagnostic lines (never the console). */
@@ -38,6 +45,8 @@ export type CallsReply =
 /** A call request: the offer and, from the unified (multipart) interface, a session config. */
 export interface CallRequest {
   authorization: string | undefined;
+  /** The caller's address, for the per-client session cap. */
+  remoteAddress?: string;
   offerSdp: string;
   session?: Record<string, unknown>;
 }
@@ -83,21 +92,14 @@ export class RealtimeCalls {
   }
 
   /** Authenticates the request; returns the key's session and persona, or the error reply. */
-  private authenticate(authorization: string | undefined): { ok: true; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
+  private authenticate(
+    authorization: string | undefined,
+  ): { ok: true; key: string; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
     const key = bearer(authorization);
-    if (!key) {
-      return { ok: false, reply: failure(401, "You didn't provide an API key. Provide it in the Authorization header (Bearer auth).", 'missing_api_key') };
-    }
-    if (key.startsWith('ek_')) {
-      const found = this.options.keyStore.lookup(key);
-      if (found.status !== 'valid') {
-        this.options.log?.(`emulator: call refused: ${found.status} ephemeral key`);
-        return { ok: false, reply: failure(401, found.status === 'expired' ? 'Ephemeral key has expired.' : 'Incorrect API key provided.', 'invalid_api_key') };
-      }
-      return { ok: true, session: found.key.session, ...(found.key.personaId !== undefined ? { personaId: found.key.personaId } : {}) };
-    }
-    if (!this.options.acceptAnyBearer) return { ok: false, reply: failure(401, 'Incorrect API key provided.', 'invalid_api_key') };
-    return { ok: true };
+    const checked = checkKey(key, this.options.keyStore, this.options.acceptAnyBearer);
+    if (checked.ok) return checked;
+    if (checked.reason !== 'missing') this.options.log?.(`emulator: call refused: ${checked.reason} key`);
+    return { ok: false, reply: failure(401, checked.message, checked.code) };
   }
 
   /** Answers an SDP offer (201 + answer SDP + Location) or with an OpenAI-style error. Never throws. */
@@ -114,6 +116,12 @@ export class RealtimeCalls {
       log(`emulator: call refused: limit of ${maxCalls} reached`);
       return failure(429, `Too many concurrent calls (limit ${maxCalls}).`, 'rate_limit_exceeded', 'requests');
     }
+    const address = request.remoteAddress ?? 'unknown';
+    const refusal = this.options.admission?.check(auth.key, address);
+    if (refusal) {
+      log(`emulator: call refused: ${refusal.message}`);
+      return failure(429, refusal.message, refusal.code, 'requests');
+    }
     const loaded = await (this.options.loadWrtc ?? loadWrtc)();
     if (!loaded.ok) {
       log(`emulator: WebRTC unavailable: ${loaded.reason}`);
@@ -123,6 +131,9 @@ export class RealtimeCalls {
     const initialSession = auth.session || request.session ? { ...(auth.session ?? {}), ...(request.session ?? {}) } : undefined;
     const model = typeof initialSession?.model === 'string' ? initialSession.model : (this.options.defaultModel ?? DEFAULT_REALTIME_MODEL);
     const id = `rtc_${randomBytes(12).toString('hex')}`;
+    // Held from here (the call's setup awaits ICE gathering) until the call closes or its setup fails.
+    const slot = this.options.admission?.acquire(auth.key, address);
+    let answered = false;
     try {
       const { call, answerSdp } = await RealtimeCall.open({
         wrtc: loaded.wrtc,
@@ -131,6 +142,7 @@ export class RealtimeCalls {
         iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 3000,
         log,
         onClosed: (closed) => {
+          slot?.release();
           if (this.calls.get(closed.id) === closed) this.calls.delete(closed.id);
         },
         engine: {
@@ -143,6 +155,7 @@ export class RealtimeCalls {
           ...(auth.personaId !== undefined ? { personaId: auth.personaId } : {}),
           ...(this.options.burstMs !== undefined ? { burstMs: this.options.burstMs } : {}),
           ...(this.options.speedFactor !== undefined ? { speedFactor: this.options.speedFactor } : {}),
+          ...this.options.limits,
         },
       });
       if (this.closing) {
@@ -150,6 +163,7 @@ export class RealtimeCalls {
         return failure(503, 'The emulator is shutting down.', null, 'server_error');
       }
       this.calls.set(id, call);
+      answered = true;
       log(`emulator: call ${id} answered (model ${model}${auth.personaId ? `, persona ${auth.personaId}` : ''})`);
       return { status: 201, sdp: answerSdp, location: `${CALLS_PATH}/${id}`, callId: id };
     } catch (error) {
@@ -159,6 +173,8 @@ export class RealtimeCalls {
       }
       log(`emulator: call setup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return failure(500, 'The emulator could not set up the call.', 'server_error', 'server_error');
+    } finally {
+      if (!answered) slot?.release();
     }
   }
 

@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
+import { clientAddress } from '../../clientAddress.js';
+import type { OriginPolicy } from '../../originPolicy.js';
 import type { CallsReply, RealtimeCalls } from './RealtimeCalls.js';
 
 /** Largest offer request accepted (an offer is a few KiB; the unified interface adds a session config). */
@@ -9,7 +11,7 @@ export const MAX_CALL_BODY_BYTES = 256 * 1024;
 
 const SessionPartSchema = z.record(z.string(), z.unknown());
 
-function openaiError(c: Context, status: 400 | 404 | 413 | 415 | 501, message: string, code: string, type = 'invalid_request_error') {
+function openaiError(c: Context, status: 400 | 403 | 404 | 413 | 415 | 501, message: string, code: string, type = 'invalid_request_error') {
   return c.json({ error: { message, type, param: null, code } }, status);
 }
 
@@ -30,21 +32,30 @@ async function partText(value: FormDataEntryValue | null): Promise<string | unde
  * Routes of the emulator's WebRTC calls endpoint, to mount at `/v1/realtime/calls`: `POST /` takes a raw
  * `application/sdp` offer (what the Agents SDK sends with an `ek_` key) or the unified `multipart/form-data` (`sdp` +
  * `session` parts, what `openai.realtime.calls.create` sends); `POST /{id}/hangup` ends a call. CORS lets browsers
- * send `Authorization`, `Content-Type` and `X-OpenAI-Agents-SDK` and read `Location`.
- * `calls()` returns undefined when the emulator is not running (openai mode): the routes then answer 501.
+ * send `Authorization`, `Content-Type` and `X-OpenAI-Agents-SDK` and read `Location` — from the origins `origins`
+ * allows only (others get no CORS headers and a 403). `calls()` returns undefined when the emulator is not running
+ * (openai mode): the routes then answer 501.
  */
-export function callsRoutes(calls: () => RealtimeCalls | undefined): Hono {
+export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: OriginPolicy): Hono {
   const app = new Hono();
   app.use(
     '*',
     cors({
-      origin: '*',
+      // Echo an allowed origin, never `*`: a page elsewhere must not be able to start calls with a player's key.
+      origin: (origin) => (origins === undefined || origins.allows(origin) ? origin : null),
       allowMethods: ['POST', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'X-OpenAI-Agents-SDK'],
       exposeHeaders: ['Location'],
       maxAge: 600,
     }),
   );
+  app.use('*', async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origins && !origins.allows(origin)) {
+      return openaiError(c, 403, `Origin ${origin ?? ''} may not start calls. Add it to NPC_VOICE_ALLOWED_ORIGINS.`, 'origin_not_allowed');
+    }
+    await next();
+  });
 
   const unavailable = (c: Context) =>
     openaiError(c, 501, 'The WebRTC calls endpoint is only served by the local emulator (NPC_VOICE mode "emulator").', 'webrtc_unavailable', 'server_error');
@@ -87,7 +98,12 @@ export function callsRoutes(calls: () => RealtimeCalls | undefined): Hono {
       } else {
         return openaiError(c, 415, `Unsupported Content-Type ${contentType}: send application/sdp or multipart/form-data.`, 'unsupported_media_type');
       }
-      const result = await handler.create({ authorization: c.req.header('authorization'), offerSdp, ...(session ? { session } : {}) });
+      const result = await handler.create({
+        authorization: c.req.header('authorization'),
+        remoteAddress: clientAddress(c),
+        offerSdp,
+        ...(session ? { session } : {}),
+      });
       return reply(c, result);
     },
   );

@@ -53,8 +53,15 @@ export class RawClient {
   }
 
   /** Opens a socket; resolves once open. */
-  static async connect(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<RawClient> {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} });
+  static async connect(
+    url: string,
+    options: { headers?: Record<string, string>; protocols?: string[]; localAddress?: string; autoPong?: boolean } = {},
+  ): Promise<RawClient> {
+    const ws = new WebSocket(url, options.protocols ?? [], {
+      headers: options.headers ?? {},
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.autoPong === false ? { autoPong: false } : {}),
+    });
     const client = new RawClient(ws);
     await once(ws, 'open');
     return client;

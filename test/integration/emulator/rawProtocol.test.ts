@@ -20,10 +20,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-const AUTH = { Authorization: 'Bearer sk-emulator-test' };
+/** Headers with a fresh key minted by `on` (the emulator accepts only keys it issued). */
+const auth = (on: TestServer = server) => ({ Authorization: `Bearer ${on.mintKey()}` });
 
 async function openSession(session: Record<string, unknown> = {}): Promise<RawClient> {
-  const client = await RawClient.connect(`${server.wsUrl}?model=gpt-realtime`, { headers: AUTH });
+  const client = await RawClient.connect(`${server.wsUrl}?model=gpt-realtime`, { headers: auth() });
   await client.nextOfType('session.created');
   client.send({
     type: 'session.update',
@@ -54,7 +55,7 @@ function errorOf(event: WireEvent): Record<string, unknown> {
 
 describe('emulator wire protocol (raw WebSocket client)', () => {
   it('sends session.created and a full merged session.updated, keeping the model fixed', async () => {
-    const client = await RawClient.connect(`${server.wsUrl}?model=gpt-realtime`, { headers: AUTH });
+    const client = await RawClient.connect(`${server.wsUrl}?model=gpt-realtime`, { headers: auth() });
     const created = await client.nextOfType('session.created');
     expect(created.session).toMatchObject({ type: 'realtime', object: 'realtime.session', model: 'gpt-realtime', tool_choice: 'auto', max_output_tokens: 'inf' });
     client.send({ type: 'session.update', session: { type: 'realtime', model: 'other-model', audio: { input: { turn_detection: { type: 'server_vad' } } } } });
@@ -190,7 +191,7 @@ describe('emulator wire protocol (raw WebSocket client)', () => {
   });
 
   it('refuses the beta interface with beta_api_shape_disabled and close code 4000', async () => {
-    const client = await RawClient.connect(server.wsUrl, { headers: { ...AUTH, 'OpenAI-Beta': 'realtime=v1' } });
+    const client = await RawClient.connect(server.wsUrl, { headers: { ...auth(), 'OpenAI-Beta': 'realtime=v1' } });
     const closed = once(client.ws, 'close') as Promise<[number, Buffer]>;
     const error = await client.nextOfType('error');
     expect(errorOf(error)).toMatchObject({ code: 'beta_api_shape_disabled', event_id: null });
@@ -224,13 +225,13 @@ describe('emulator session limit', () => {
 
   it('refuses a session over NPC_VOICE_MAX_SESSIONS with 429 in OpenAI\'s error shape, and takes one again when a slot frees', async () => {
     const open = async () => {
-      const client = await RawClient.connect(`${limited.wsUrl}?model=gpt-realtime`, { headers: AUTH });
+      const client = await RawClient.connect(`${limited.wsUrl}?model=gpt-realtime`, { headers: auth(limited) });
       await client.nextOfType('session.created');
       return client;
     };
     const first = await open();
     const second = await open();
-    const refused = await refusedUpgrade(`${limited.wsUrl}?model=gpt-realtime`, AUTH);
+    const refused = await refusedUpgrade(`${limited.wsUrl}?model=gpt-realtime`, auth(limited));
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded', message: expect.stringContaining('limit 2') } });
     // The live sessions are untouched by the refusal.
@@ -240,7 +241,7 @@ describe('emulator session limit', () => {
     first.ws.close();
     await closed;
     await expect.poll(async () => {
-      const ws = new WebSocket(`${limited.wsUrl}?model=gpt-realtime`, { headers: AUTH });
+      const ws = new WebSocket(`${limited.wsUrl}?model=gpt-realtime`, { headers: auth(limited) });
       ws.on('error', () => undefined);
       const opened = await Promise.race([once(ws, 'open').then(() => true), once(ws, 'unexpected-response').then(() => false)]);
       ws.terminate();
