@@ -130,7 +130,8 @@ describe('the demo village over WebRTC', () => {
     // His answer has begun: words of it are on screen.
     await page.waitForFunction(() => window.npcVoiceDemo.subtitles().some((s) => s.speaker === 'blacksmith' && s.text.length > 0), undefined, WAIT);
     const dropped = Date.now();
-    expect(server.dropRealtimeConnections()).toBe(1);
+    // The smith's call, and any other villager's the demo opened meanwhile.
+    expect(server.dropRealtimeConnections()).toBeGreaterThanOrEqual(1);
     await page.waitForFunction(() => window.npcVoiceDemo.npcs().find((n) => n.id === 'blacksmith')?.state === 'connecting', undefined, WAIT);
     const noticedMs = Date.now() - dropped;
     // The SDK alone waits for ICE to give up and then 5 s more (12.9 s measured).
