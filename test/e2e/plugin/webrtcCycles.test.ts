@@ -38,6 +38,26 @@ async function liveInstances(cdp: CDPSession, name: string): Promise<number> {
 }
 
 describe('WebRTC NPC calls in a real browser', () => {
+  test.each([
+    ['with the Web Audio backend', '?transport=webrtc&audio=1'],
+    ['text-only, without an audio layer', '?transport=webrtc'],
+  ])('the first call connects and answers %s, with no error on the way', async (_label, query) => {
+    const game = await openGame(rig, query);
+    try {
+      const { page } = game;
+      await page.evaluate(() => window.pluginHarness.startScene());
+      const id = await page.evaluate(() => window.pluginHarness.bind('smith', 'blacksmith', 'far'));
+      await page.evaluate(() => window.pluginHarness.say('smith', 'hello'));
+      await waitForEvent(page, 'npc-transcript', { npc: id });
+      const errors = (await page.evaluate(() => window.pluginHarness.events())).filter((e) => e.event === 'error').map((e) => e.error?.code);
+      // It used to fail once ('no_audio_track': the audio layer was not up yet) and only a retry connected.
+      expect(errors).toEqual([]);
+      expect(game.pageErrors).toEqual([]);
+    } finally {
+      await game.close();
+    }
+  });
+
   test('30 bind → talk → destroy cycles leave the count of audio nodes flat (but for the source nodes Chromium keeps)', async () => {
     const game = await openGame(rig, '?transport=webrtc&audio=1');
     try {
