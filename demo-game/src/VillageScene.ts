@@ -45,7 +45,8 @@ export class VillageScene extends Phaser.Scene {
   /** When each NPC's current turn ended on the player's side (performance.now()), awaiting the first audio. */
   private readonly turnEnd = new Map<string, number>();
   private pttWasDown = false;
-  private unwire: () => void = () => {};
+  /** Teardown of this run's listeners (plugin events, the gate, the keyboard), run on SHUTDOWN. */
+  private readonly offs: (() => void)[] = [];
 
   constructor(private readonly deps: VillageSceneDeps) {
     super({ key: 'village' });
@@ -57,8 +58,13 @@ export class VillageScene extends Phaser.Scene {
     this.load.tilemapTiledJSON('village', '/maps/village.json');
   }
 
+  /** Phaser calls this each time the scene starts (also after `scene.restart()`): builds this run's world. */
   create(): void {
     const { state, hud } = this.deps;
+    // A restart runs create() again on this same object: nothing of the previous run may survive.
+    this.actors.length = 0;
+    this.turnEnd.clear();
+    this.pttWasDown = false;
     const map = this.make.tilemap({ key: 'village' });
     const tileset = map.addTilesetImage('village', 'tiles');
     if (!tileset) throw new Error('tileset "village" missing from the map');
@@ -112,9 +118,16 @@ export class VillageScene extends Phaser.Scene {
     kb.on('keydown-F2', this.toggleDebug, this);
     kb.on('keydown-BACKTICK', this.toggleDebug, this);
     kb.on('keydown-ENTER', this.focusText, this);
+    this.offs.push(() => {
+      kb.off('keydown-F2', this.toggleDebug, this);
+      kb.off('keydown-BACKTICK', this.toggleDebug, this);
+      kb.off('keydown-ENTER', this.focusText, this);
+    });
 
-    state.onGateOpen(() => this.drawGate());
-    this.unwire = wireVoice(plugin, {
+    // The gate stays open across restarts (the state outlives the scene); a new run redraws it.
+    if (state.gateOpen) this.drawGate(false);
+    this.offs.push(state.onGateOpen(() => this.drawGate(true)));
+    const unwire = wireVoice(plugin, {
       playerWords: (npc, text, final) => {
         this.subtitles.set('player', text, final);
         // Hands-free NPCs: the final transcript marks the end of the player's turn.
@@ -152,7 +165,8 @@ export class VillageScene extends Phaser.Scene {
       },
       personaRejected: (message) => hud.setPersonaError(message),
     });
-    this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => this.unwire());
+    this.offs.push(unwire);
+    this.events.once(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
     if (this.deps.ambienceOn) this.deps.ambience.start();
     this.deps.onReady(this);
   }
@@ -196,13 +210,23 @@ export class VillageScene extends Phaser.Scene {
     binding.say(text);
   }
 
+  /** Restarts the scene (automation): resolves once the new run's `create()` has finished. */
+  restart(): Promise<void> {
+    return new Promise((resolve) => {
+      this.events.once(Phaser.Scenes.Events.CREATE, () => resolve());
+      this.scene.restart();
+    });
+  }
+
   /** The NPC the text box talks to: the one the mic is addressed to, else the nearest. */
   textTarget(): NpcBinding | null {
     return this.npcVoice.addressee ?? this.nearestBinding();
   }
 
+  /** The live binding of a persona in this run (never a destroyed one from before a restart). */
   bindingOf(personaId: string): NpcBinding | null {
-    return this.actors.find((a) => a.personaId === personaId)?.binding ?? null;
+    const binding = this.actors.find((a) => a.personaId === personaId)?.binding ?? null;
+    return binding && !binding.destroyed ? binding : null;
   }
 
   /** Moves the player at once (automation; no collision check). */
@@ -283,9 +307,21 @@ export class VillageScene extends Phaser.Scene {
     return false;
   }
 
-  private drawGate(): void {
+  /**
+   * Phaser emits SHUTDOWN when the scene stops or restarts; its game objects are destroyed with it. Every listener
+   * this run added comes off here, and the destroyed actors are forgotten (ticking them would draw into a released
+   * canvas and freeze the game).
+   */
+  private shutdown(): void {
+    for (const off of this.offs.splice(0)) off();
+    this.events.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
+    this.actors.length = 0;
+    this.turnEnd.clear();
+  }
+
+  private drawGate(announce: boolean): void {
     for (const [tx, ty] of GATE_TILES) this.objects.putTileAt(TILE.gateOpen + 1, tx, ty);
-    this.deps.hud.showNotice('The north gate is open');
+    if (announce) this.deps.hud.showNotice('The north gate is open');
   }
 
   private toggleDebug(): void {

@@ -78,10 +78,14 @@ export interface NpcVoiceDemo {
   textOnly(): boolean;
   /** Frames per second Phaser measures. */
   fps(): number;
+  /** Frames Phaser has stepped since the game started (`game.loop.frame`): stops growing when the game freezes. */
+  frames(): number;
   /** Which renderer runs: `canvas` or `webgl`. */
   renderer(): 'canvas' | 'webgl';
   /** Per-turn latency (ms) the game measured from the end of the player's turn to the NPC's first audio. */
   turnLatenciesMs(): number[];
+  /** Restarts the village scene (`scene.restart()`); resolves when the new run is built. State (bag, gate) survives. */
+  restartScene(): Promise<void>;
   /** Audio probe, only with `?e2e=1`. */
   probe: NpcVoiceDemoProbe | null;
 }

@@ -156,8 +156,10 @@ const hook: NpcVoiceDemo = {
   personaError: () => hud.personaErrorText(),
   textOnly: () => micDenied || hud.isTextOnly || (scene?.npcVoice.textOnly ?? false),
   fps: () => scene?.game.loop.actualFps ?? 0,
+  frames: () => scene?.game.loop.frame ?? 0,
   renderer: () => requireScene().rendererName(),
   turnLatenciesMs: () => [...(scene?.latenciesMs ?? [])],
+  restartScene: () => requireScene().restart(),
   get probe() {
     return probe;
   },
