@@ -5,7 +5,7 @@ import type { DemoNpc } from './automation.js';
 import type { Hud } from './hud.js';
 import { NpcActor } from './NpcActor.js';
 import { SubtitleLog } from './subtitles.js';
-import { SOLID_TILES, TILE, TILE_PX } from './tiles.js';
+import { SOLID_TILES, TILE } from './tiles.js';
 import { wireVoice } from './voice.js';
 import type { VillageState } from './world.js';
 
@@ -183,12 +183,11 @@ export class VillageScene extends Phaser.Scene {
     } else this.playerSubtitle.setVisible(false);
 
     const addressee = plugin.addressee;
-    const target = addressee ?? this.nearestBinding();
     const down = plugin.core.talking;
     if (this.pttWasDown && !down && addressee) this.turnEnd.set(addressee.id, performance.now());
     this.pttWasDown = down;
     this.deps.hud.setPtt(addressee?.persona.displayName ?? null, down, plugin.micLevel());
-    this.deps.hud.setInputTarget(target?.persona.displayName ?? null);
+    this.deps.hud.setInputTarget(addressee?.persona.displayName ?? null);
     if (this.deps.ambienceOn) this.deps.ambience.setListener(this.player.x, this.player.y);
     if (this.deps.hud.debugVisible) {
       this.deps.hud.setDebug({
@@ -218,9 +217,12 @@ export class VillageScene extends Phaser.Scene {
     });
   }
 
-  /** The NPC the text box talks to: the one the mic is addressed to, else the nearest. */
+  /**
+   * The NPC the text box talks to: the one the microphone is addressed to (the nearest within its hearing radius),
+   * so typing and speaking reach the same villager — or nobody.
+   */
   textTarget(): NpcBinding | null {
-    return this.npcVoice.addressee ?? this.nearestBinding();
+    return this.npcVoice.addressee;
   }
 
   /** The live binding of a persona in this run (never a destroyed one from before a restart). */
@@ -258,19 +260,6 @@ export class VillageScene extends Phaser.Scene {
     }
   }
 
-  private nearestBinding(): NpcBinding | null {
-    let best: NpcActor | null = null;
-    let bestD = Number.POSITIVE_INFINITY;
-    for (const a of this.actors) {
-      const d = Math.hypot(a.x - this.player.x, a.y - this.player.y);
-      if (a.binding && d < bestD) {
-        best = a;
-        bestD = d;
-      }
-    }
-    return best?.binding ?? null;
-  }
-
   private move(dtS: number): void {
     const k = this.keys;
     const dx = (k.left.isDown || k.a.isDown ? -1 : 0) + (k.right.isDown || k.d.isDown ? 1 : 0);
@@ -286,15 +275,17 @@ export class VillageScene extends Phaser.Scene {
     this.setPlayer(x, y);
   }
 
-  /** Whether the feet box at (x, y) overlaps a solid tile or leaves the map (except north through the open gate). */
+  /**
+   * Whether the feet box at (x, y) overlaps a solid tile or leaves the map. The open gate is walkable, but the map
+   * ends at its far side: the road north is not part of the village, and a player walked off the map would be lost.
+   */
   private blocked(x: number, y: number): boolean {
     const left = x - FEET.w / 2;
     const right = x + FEET.w / 2;
     const top = y - FEET.h;
     const bottom = y - 1;
     if (left < 0 || right > this.objects.width) return true;
-    if (bottom > this.objects.height) return true;
-    if (top < 0) return !this.deps.state.gateOpen || top < -TILE_PX * 2;
+    if (top < 0 || bottom > this.objects.height) return true;
     for (const [cx, cy] of [
       [left, top],
       [right, top],

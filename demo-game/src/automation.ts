@@ -54,13 +54,18 @@ export interface NpcVoiceDemo {
   ready: Promise<void>;
   /** Moves the player to world (x, y) at once (no collision check). */
   teleportPlayer(x: number, y: number): void;
+  /** Where the player stands (world px, at the feet). */
+  player(): { x: number; y: number };
   /** Every NPC with its position and voice state. */
   npcs(): DemoNpc[];
   /** Every subtitle line since the page loaded, oldest first (lines update in place until final). */
   subtitles(): DemoSubtitle[];
   /** What the player carries, in the order received. */
   inventory(): string[];
-  /** Types `text` to the NPC `npcId` as the text box does (shown as a player subtitle). */
+  /**
+   * Types `text` to the NPC `npcId` wherever it stands (shown as a player subtitle), as a game that names its
+   * addressee does. The text box itself only reaches the villager in hearing range.
+   */
   say(npcId: string, text: string): void;
   /** Whether the north gate is open. */
   gateOpen(): boolean;

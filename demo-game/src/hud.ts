@@ -21,8 +21,11 @@ export interface DebugInfo {
 
 /** Handlers the HUD calls. */
 export interface HudHandlers {
-  /** The player typed `text` and pressed Enter. */
-  onSay(text: string): void;
+  /**
+   * The player typed `text` and pressed Enter. Returns whether it was sent: if so the box clears and the keys go
+   * back to the game; if not (nobody in hearing range, server offline) the line stays in the box for another try.
+   */
+  onSay(text: string): boolean;
   /** The player asked to enable the microphone. */
   onEnableMic(): void;
   /** The player chose typing only. */
@@ -62,8 +65,10 @@ export class Hud {
       e.preventDefault();
       const text = this.input.value.trim();
       if (!text) return;
+      if (!handlers.onSay(text)) return;
       this.input.value = '';
-      handlers.onSay(text);
+      // Back to walking: the arrow keys belong to the game again (blur re-enables its keyboard).
+      this.input.blur();
     });
     this.input.addEventListener('focus', () => handlers.onTyping(true));
     this.input.addEventListener('blur', () => handlers.onTyping(false));
@@ -121,8 +126,15 @@ export class Hud {
     }
   }
 
+  /** Who the text box reaches: the villager in hearing range (the same one the microphone would), or nobody. */
   setInputTarget(npcName: string | null): void {
-    this.input.placeholder = npcName ? `Type to ${npcName}…` : 'Type to the nearest villager…';
+    const text = npcName ? `Type to ${npcName}…` : 'Nobody is near enough to hear you: walk up to a villager';
+    if (this.input.placeholder !== text) this.input.placeholder = text;
+  }
+
+  /** What is typed in the text box now (kept when a line could not be sent). */
+  get typed(): string {
+    return this.input.value;
   }
 
   showMicPrompt(show: boolean): void {

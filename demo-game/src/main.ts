@@ -40,10 +40,11 @@ const hud = new Hud(app, {
   onSay: (text) => {
     const target = scene?.textTarget();
     if (!scene || !target) {
-      hud.showNotice('Nobody is near enough to hear you.');
-      return;
+      hud.showNotice('Nobody is near enough to hear you. Walk up to a villager first.');
+      return false;
     }
     scene.sayTo(target, text);
+    return true;
   },
   onEnableMic: () => void askForMicrophone(),
   onTypeOnly: () => {
@@ -139,6 +140,7 @@ const requireScene = (): VillageScene => {
 const hook: NpcVoiceDemo = {
   ready,
   teleportPlayer: (x, y) => requireScene().setPlayer(x, y),
+  player: () => ({ x: state.player.x, y: state.player.y }),
   npcs: () => requireScene().npcList(),
   subtitles: () => requireScene().subtitles.all(),
   inventory: () => [...state.inventory.list()],
