@@ -63,14 +63,18 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** A tool output parsed as JSON, or undefined when it is not JSON (tools may return plain strings). */
+function parseOutput(output: string): unknown {
+  try {
+    return JSON.parse(output) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The message of a tool output shaped `{"error": "…"}`, or null when the tool succeeded. */
 export function toolError(output: string): string | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(output);
-  } catch {
-    return null;
-  }
+  const parsed = parseOutput(output);
   const error = lookup(parsed, ['error']);
   if (error === undefined || error === null || error === false) return null;
   const message = show(typeof error === 'object' ? (lookup(error, ['message']) ?? error) : error).replace(/[.!?\s]+$/, '');
@@ -82,12 +86,7 @@ export function toolError(output: string): string | null {
  * player already has the item) gives its `message`, or a plain "that did not work". Null when the tool did its job.
  */
 export function toolDeclined(output: string): string | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(output);
-  } catch {
-    return null;
-  }
+  const parsed = parseOutput(output);
   if (lookup(parsed, ['ok']) !== false) return null;
   const message = lookup(parsed, ['message']);
   return typeof message === 'string' && message.trim() !== '' ? message.trim() : 'Hm. That did not work.';
