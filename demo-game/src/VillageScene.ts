@@ -1,10 +1,12 @@
 import Phaser from 'phaser';
-import type { NpcBinding } from '../../plugin/index.js';
+import { NpcVoiceEvents, type NpcBinding } from '../../plugin/index.js';
 import type { Ambience } from './ambience.js';
-import type { DemoNpc } from './automation.js';
+import type { DemoLabel, DemoNpc, DemoSceneStats, MicIndicator } from './automation.js';
+import { askHint } from './hints.js';
 import type { Hud } from './hud.js';
-import { NpcActor } from './NpcActor.js';
-import { SubtitleLog } from './subtitles.js';
+import { intersects, clampShift, type Rect } from './layout.js';
+import { NpcActor, textRect, type NpcBadge } from './NpcActor.js';
+import { SUBTITLE_HOLD_MS, SubtitleLog } from './subtitles.js';
 import { SOLID_TILES, TILE } from './tiles.js';
 import { wireVoice } from './voice.js';
 import type { VillageState } from './world.js';
@@ -16,6 +18,12 @@ export interface VillageSceneDeps {
   ambience: Ambience;
   /** Whether the ambient loops play (off by default in e2e runs so the probe hears only voices). */
   ambienceOn: boolean;
+  /** Where the microphone is (voice.ts): `waiting` while the browser asks for permission. */
+  micStatus(): 'closed' | 'waiting' | 'open';
+  /** Whether the server was found unreachable (main.ts shows the offline badge and the retry button). */
+  offline(): boolean;
+  /** A plugin error (main.ts tells the player in their words and decides whether the server is gone). */
+  onVoiceError(code: string, message: string, npc: NpcBinding | null): void;
   /** Called once the village is built. */
   onReady(scene: VillageScene): void;
 }
@@ -23,6 +31,12 @@ export interface VillageSceneDeps {
 const PLAYER_SPEED_PX_S = 150;
 /** The player's collision box around the feet. */
 const FEET = { w: 18, h: 10 };
+/** The player's bubble: above the head by default (bottom edge this far above the feet). */
+const BUBBLE_ABOVE_Y = -54;
+/** Hints show when the player is this much farther than the villager's hearing radius, or nearer. */
+const HINT_MARGIN_PX = 80;
+/** Bubbles and subtitles keep this far from the canvas edges. */
+const EDGE_PX = 4;
 /** The north gate's tiles. */
 const GATE_TILES: readonly [number, number][] = [
   [14, 0],
@@ -45,6 +59,15 @@ export class VillageScene extends Phaser.Scene {
   /** When each NPC's current turn ended on the player's side (performance.now()), awaiting the first audio. */
   private readonly turnEnd = new Map<string, number>();
   private pttWasDown = false;
+  /**
+   * NPCs that got player input (words heard, a typed line or a tool result) since their last answer. An answer to
+   * nothing heard means the recognition failed: the player's side says so.
+   */
+  private readonly heardSinceAnswer = new Set<string>();
+  /** NPCs in the middle of an answer (its first words arrived, it has not finished). */
+  private readonly answering = new Set<string>();
+  /** "Brom didn't catch that", shown in the player's bubble until the player speaks or types again. */
+  private missed: { npc: string; at: number } | null = null;
   /** Teardown of this run's listeners (plugin events, the gate, the keyboard), run on SHUTDOWN. */
   private readonly offs: (() => void)[] = [];
 
@@ -65,6 +88,9 @@ export class VillageScene extends Phaser.Scene {
     this.actors.length = 0;
     this.turnEnd.clear();
     this.pttWasDown = false;
+    this.heardSinceAnswer.clear();
+    this.answering.clear();
+    this.missed = null;
     const map = this.make.tilemap({ key: 'village' });
     const tileset = map.addTilesetImage('village', 'tiles');
     if (!tileset) throw new Error('tileset "village" missing from the map');
@@ -83,8 +109,8 @@ export class VillageScene extends Phaser.Scene {
     const plugin = this.npcVoice;
     for (const id of ['blacksmith', 'guard', 'herbalist']) {
       const at = spawn(id);
-      const displayName = plugin.core.getPersona(id)?.displayName ?? id;
-      const actor = new NpcActor(this, at.x, at.y, id, displayName);
+      const persona = plugin.core.getPersona(id);
+      const actor = new NpcActor(this, at.x, at.y, id, persona?.displayName ?? id, persona ? askHint(persona) : '');
       this.actors.push(actor);
       try {
         actor.binding = plugin.bind(actor, id);
@@ -95,11 +121,13 @@ export class VillageScene extends Phaser.Scene {
 
     const start = spawn('player');
     const body = this.add.image(0, 0, 'player').setOrigin(0.5, 1);
+    // A top-level text, above everything: no villager's name or subtitle may cover what the player said.
     this.playerSubtitle = this.add
-      .text(0, -54, '', { fontFamily: 'sans-serif', fontSize: '13px', color: '#0f2a4a', backgroundColor: '#dff0ff', padding: { x: 6, y: 4 }, wordWrap: { width: 240 }, align: 'center' })
+      .text(0, 0, '', { fontFamily: 'sans-serif', fontSize: '13px', color: '#0f2a4a', backgroundColor: '#dff0ff', padding: { x: 6, y: 4 }, wordWrap: { width: 240 }, align: 'center' })
       .setOrigin(0.5, 1)
+      .setDepth(Number.MAX_SAFE_INTEGER)
       .setVisible(false);
-    this.player = this.add.container(start.x, start.y, [body, this.playerSubtitle]);
+    this.player = this.add.container(start.x, start.y, [body]);
     this.setPlayer(start.x, start.y);
 
     const kb = this.input.keyboard;
@@ -129,12 +157,25 @@ export class VillageScene extends Phaser.Scene {
     this.offs.push(state.onGateOpen(() => this.drawGate(true)));
     const unwire = wireVoice(plugin, {
       playerWords: (npc, text, final) => {
-        this.subtitles.set('player', text, final);
+        if (text.trim() !== '') {
+          // A new turn: the answer after it is a new one, even if the last was cut off mid-sentence.
+          this.answering.delete(npc.id);
+          this.heardSinceAnswer.add(npc.id);
+          this.missed = null;
+          this.subtitles.set('player', text, final);
+        }
         // Hands-free NPCs: the final transcript marks the end of the player's turn.
         if (final && npc.persona.turnTaking.mode !== 'push_to_talk' && !this.turnEnd.has(npc.id)) this.turnEnd.set(npc.id, performance.now());
       },
-      npcDelta: (npc, delta) => this.subtitles.append(npc.persona.id, delta),
-      npcLine: (npc, text) => this.subtitles.set(npc.persona.id, text, true),
+      npcDelta: (npc, delta) => {
+        this.answerStarts(npc);
+        this.subtitles.append(npc.persona.id, delta);
+      },
+      npcLine: (npc, text) => {
+        this.answerStarts(npc);
+        this.answering.delete(npc.id);
+        this.subtitles.set(npc.persona.id, text, true);
+      },
       speaking: (npc, on) => {
         if (on) {
           const t0 = this.turnEnd.get(npc.id);
@@ -149,15 +190,14 @@ export class VillageScene extends Phaser.Scene {
         u.outputTokens += outputTokens;
         this.usage.set(npc.persona.id, u);
       },
-      toolCall: (npc, name) => hud.showNotice(`${npc.persona.displayName} used ${name.replace(/_/g, ' ')}`),
+      toolCall: (npc, name) => {
+        // The answer that follows speaks the tool's result: input enough, not a failed recognition.
+        this.heardSinceAnswer.add(npc.id);
+        hud.showNotice(`${npc.persona.displayName} used ${name.replace(/_/g, ' ')}`);
+      },
       micUnavailable: (reason) =>
         hud.setTextOnly(reason === 'denied' ? 'Microphone permission was denied.' : reason === 'absent' ? 'No microphone found.' : 'The microphone is not available here.'),
-      error: (message, npc) => {
-        const line = `${npc ? `${npc.persona.displayName}: ` : ''}${message}`;
-        hud.showNotice(line, 6000);
-        // Also in the console, where developers (and the browser tests) look for failures.
-        console.warn(`[npc-voice] ${line}`);
-      },
+      error: (code, message, npc) => this.deps.onVoiceError(code, message, npc),
       personaUpdated: (id) => {
         this.personaReloads.push(id);
         hud.setPersonaError(null);
@@ -174,16 +214,19 @@ export class VillageScene extends Phaser.Scene {
   override update(time: number, deltaMs: number): void {
     const plugin = this.npcVoice;
     this.move(deltaMs / 1000);
-    for (const actor of this.actors) {
-      actor.tick(time, this.subtitles.current(actor.personaId)?.text ?? null);
-    }
-    const mine = this.subtitles.current('player');
-    if (mine) {
-      this.playerSubtitle.setText(mine.final ? mine.text : `${mine.text}…`).setVisible(true);
-    } else this.playerSubtitle.setVisible(false);
-
     const addressee = plugin.addressee;
     const down = plugin.core.talking;
+    const mic = this.micIndicator();
+    const view = this.view();
+    for (const actor of this.actors) {
+      const b = actor.binding;
+      const near = b ? Math.hypot(actor.x - this.player.x, actor.y - this.player.y) <= b.persona.hearingRadiusPx + HINT_MARGIN_PX : false;
+      actor.tick(time, this.subtitles.current(actor.personaId)?.text ?? null, this.badgeOf(b, mic), near);
+      actor.layout(view);
+    }
+    this.layoutBubble(view);
+    this.deps.hud.setMic(mic, mic === 'live' ? (addressee?.persona.displayName ?? null) : null);
+
     if (this.pttWasDown && !down && addressee) this.turnEnd.set(addressee.id, performance.now());
     this.pttWasDown = down;
     this.deps.hud.setPtt(addressee?.persona.displayName ?? null, down, plugin.micLevel());
@@ -204,6 +247,9 @@ export class VillageScene extends Phaser.Scene {
 
   /** Types `text` to an NPC (the text box and the automation hook): a final player subtitle, then `say`. */
   sayTo(binding: NpcBinding, text: string): void {
+    this.answering.delete(binding.id);
+    this.heardSinceAnswer.add(binding.id);
+    this.missed = null;
     this.subtitles.set('player', text, true);
     this.turnEnd.set(binding.id, performance.now());
     binding.say(text);
@@ -240,7 +286,113 @@ export class VillageScene extends Phaser.Scene {
   }
 
   npcList(): DemoNpc[] {
-    return this.actors.map((a) => ({ id: a.personaId, x: a.x, y: a.y, state: a.binding?.state ?? 'idle' }));
+    const mic = this.micIndicator();
+    return this.actors.map((a) => ({ id: a.personaId, x: a.x, y: a.y, state: a.binding?.state ?? 'idle', badge: this.badgeOf(a.binding, mic) }));
+  }
+
+  /**
+   * Whether the microphone reaches a villager now: `live` when it is open and goes to the addressed villager (a
+   * hands-free one always, a push-to-talk one while SPACE is held), `waiting` while the browser asks for
+   * permission, `off` otherwise (and always when typing only).
+   */
+  micIndicator(): MicIndicator {
+    const plugin = this.npcVoice;
+    if (plugin.textOnly) return 'off';
+    const status = this.deps.micStatus();
+    if (status === 'waiting') return 'waiting';
+    const to = plugin.addressee;
+    if (status !== 'open' || !to) return 'off';
+    return !isPushToTalk(to) || plugin.talking ? 'live' : 'off';
+  }
+
+  /** What this run holds (the automation hook's leak check across restarts). */
+  stats(): DemoSceneStats {
+    const count = (e: Phaser.Events.EventEmitter) => e.eventNames().reduce((n, name) => n + e.listenerCount(name), 0);
+    const plugin = this.npcVoice;
+    return {
+      actors: this.actors.length,
+      bindings: plugin.npcs.length,
+      gameObjects: this.children.length,
+      sceneListeners: count(this.events),
+      keyboardListeners: this.input.keyboard ? count(this.input.keyboard) : 0,
+      pluginListeners: Object.values(NpcVoiceEvents).reduce((n, e) => n + plugin.core.events.listenerCount(e), 0),
+      gateListeners: this.deps.state.gateListenerCount,
+    };
+  }
+
+  /** Every text drawn over the world with its rectangle (world px = canvas px: the camera does not scroll). */
+  labels(): DemoLabel[] {
+    const out: DemoLabel[] = [];
+    if (this.playerSubtitle.visible) out.push({ owner: 'player', kind: 'bubble', text: this.playerSubtitle.text, ...textRect(null, this.playerSubtitle) });
+    for (const a of this.actors) for (const l of a.labels()) out.push({ owner: a.personaId, kind: l.kind, text: l.text, ...l.rect });
+    return out;
+  }
+
+  /** What the player's bubble shows: what the villager heard, or that they did not catch it. */
+  playerBubble(): { text: string; missed: boolean } | null {
+    if (!this.playerSubtitle.visible) return null;
+    return { text: this.playerSubtitle.text, missed: this.missed !== null };
+  }
+
+  /** What an NPC's badge says (see {@link NpcBadge}). */
+  private badgeOf(b: NpcBinding | null, mic: MicIndicator): NpcBadge {
+    if (!b) return 'idle';
+    const state = b.state;
+    if (this.deps.offline() && state !== 'speaking') return 'offline';
+    if (state !== 'listening') return state;
+    return mic === 'live' && b === this.npcVoice.addressee ? 'listening' : 'ready';
+  }
+
+  /** The first words of an answer: if nothing was heard since the last one, the player is told it was missed. */
+  private answerStarts(npc: NpcBinding): void {
+    if (this.answering.has(npc.id)) return;
+    this.answering.add(npc.id);
+    if (!this.heardSinceAnswer.delete(npc.id)) this.missed = { npc: npc.persona.displayName, at: performance.now() };
+  }
+
+  /** The visible world (px), minus a small margin. */
+  private view(): Rect {
+    const v = this.cameras.main.worldView;
+    return { x: v.x + EDGE_PX, y: v.y + EDGE_PX, w: v.width - 2 * EDGE_PX, h: v.height - 2 * EDGE_PX };
+  }
+
+  /**
+   * The player's bubble: what was heard (or "didn't catch that"), above the head, else below the feet or beside
+   * the player — the first place no villager's name, badge, subtitle or hint overlaps, inside the view.
+   */
+  private layoutBubble(view: Rect): void {
+    const t = this.playerSubtitle;
+    const mine = this.subtitles.current('player');
+    const missed = this.missed && performance.now() - this.missed.at < SUBTITLE_HOLD_MS && (!mine || mine.updatedAt < this.missed.at) ? this.missed : null;
+    if (!missed && !mine) {
+      t.setVisible(false);
+      return;
+    }
+    const text = missed ? `${missed.npc.split(' ')[0] ?? missed.npc} didn't catch that. Try again?` : mine?.final ? mine.text : `${mine?.text ?? ''}…`;
+    if (t.text !== text) t.setText(text);
+    t.setColor(missed ? '#5a2a00' : '#0f2a4a').setBackgroundColor(missed ? '#ffe2c4' : '#dff0ff').setVisible(true);
+    const obstacles = this.actors.flatMap((a) => a.labels().map((l) => l.rect));
+    const { x, y } = this.player;
+    const candidates: { x: number; y: number; ox: number; oy: number }[] = [
+      { x, y: y + BUBBLE_ABOVE_Y, ox: 0.5, oy: 1 },
+      { x, y: y + 6, ox: 0.5, oy: 0 },
+      { x: x + 22, y: y - 24, ox: 0, oy: 0.5 },
+      { x: x - 22, y: y - 24, ox: 1, oy: 0.5 },
+      { x, y: y + BUBBLE_ABOVE_Y - 48, ox: 0.5, oy: 1 },
+      { x, y: y + 54, ox: 0.5, oy: 0 },
+    ];
+    let first: Rect | null = null;
+    for (const c of candidates) {
+      t.setOrigin(c.ox, c.oy).setPosition(c.x, c.y);
+      const { dx, dy } = clampShift(textRect(null, t), view);
+      t.setPosition(c.x + dx, c.y + dy);
+      const r = textRect(null, t);
+      first ??= r;
+      if (!obstacles.some((o) => intersects(o, r))) return;
+    }
+    // Crowded everywhere: above the head after all (the bubble is drawn on top, so nothing covers it).
+    const c = candidates[0];
+    if (c && first) t.setOrigin(c.ox, c.oy).setPosition(first.x + first.w * c.ox, first.y + first.h * c.oy);
   }
 
   rendererName(): 'canvas' | 'webgl' {
@@ -322,4 +474,9 @@ export class VillageScene extends Phaser.Scene {
   private focusText(): void {
     this.deps.hud.focusInput();
   }
+}
+
+/** Whether the villager waits for SPACE (push-to-talk) rather than listening hands-free. */
+function isPushToTalk(b: NpcBinding): boolean {
+  return b.persona.turnTaking.mode === 'push_to_talk';
 }
