@@ -120,12 +120,12 @@ export class Hud {
   setMic(state: MicIndicatorState, to: string | null): void {
     const text =
       state === 'live'
-        ? `🎙 Live: ${to ?? 'a villager'} hears you`
+        ? `● Mic live: ${to ?? 'a villager'} hears you`
         : state === 'waiting'
-          ? '🎙 Waiting for microphone permission…'
+          ? '○ Mic: waiting for microphone permission…'
           : this.textOnlyMode
-            ? '🎙 Off (typing only)'
-            : '🎙 Off';
+            ? '○ Mic off (typing only)'
+            : '○ Mic off';
     if (this.mic.textContent !== text) this.mic.textContent = text;
     this.mic.dataset.state = state;
     this.mic.title = this.textOnlyMode ? 'Typing only' : 'Click to type only';

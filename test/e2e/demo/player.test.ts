@@ -193,7 +193,7 @@ describe('who is listening', () => {
     expect(await page.evaluate(() => window.npcVoiceDemo.micIndicator())).toBe('off');
     await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [GUARD.x + 40, GUARD.y + 30] as const);
     await page.waitForFunction(() => window.npcVoiceDemo.micIndicator() === 'waiting', undefined, WAIT);
-    expect(await page.textContent('button.mic')).toMatch(/Waiting for microphone permission/);
+    expect(await page.textContent('button.mic')).toMatch(/waiting for microphone permission/);
     expect(await page.evaluate(() => window.npcVoiceDemo.npcs().find((n) => n.id === 'guard')?.badge)).not.toBe('listening');
     await page.evaluate(() => (window as unknown as { grantMic: () => void }).grantMic());
     await page.waitForFunction(() => window.npcVoiceDemo.micIndicator() === 'live', undefined, WAIT);
