@@ -275,6 +275,32 @@ describe('when the server goes away', () => {
   });
 });
 
+describe('when the server process stops mid-conversation', () => {
+  test('the live villager is not left thinking and the player gets words, not developer text', async () => {
+    // A server of its own, so stopping it does not affect the other tests.
+    const own = await startDemoServer();
+    try {
+      const { page, errors } = await openDemo(await browser(), `${own.server.url}/?e2e=1&transport=websocket`);
+      await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
+      await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'hello'));
+      await waitForNpcLine(page, 'blacksmith', 'Welcome to my forge');
+      await own.server.close();
+      await page.waitForFunction(() => document.querySelector<HTMLInputElement>('input.say')?.placeholder.includes('Brom'), undefined, WAIT);
+      await page.fill('input.say', 'tell me about the forge');
+      await page.press('input.say', 'Enter');
+      await page.waitForFunction(() => window.npcVoiceDemo.offline(), undefined, WAIT);
+      expect(await page.textContent('.badge.mode')).toBe('Offline');
+      expect(await page.inputValue('input.say')).toBe('tell me about the forge');
+      const shown = `${(await page.textContent('.banner.offline')) ?? ''} ${(await page.textContent('.banner.notice')) ?? ''}`;
+      expect(shown).not.toMatch(/connect\(\)|mint|Realtime|endpoint/);
+      await page.waitForFunction(() => window.npcVoiceDemo.npcs().every((n) => n.badge !== 'thinking' && n.badge !== 'connecting'), undefined, WAIT);
+      expect(errors.filter((e) => !/\[npc-voice\]|Failed to load resource|WebSocket/.test(e))).toEqual([]);
+    } finally {
+      await own.server.close();
+    }
+  });
+});
+
 describe('answers that match what happened', () => {
   test('a typed "thanks" gets a thank-you reply, not the "did not understand" line', async () => {
     const { page, errors } = await open(await browser());
