@@ -229,7 +229,7 @@ export class VillageScene extends Phaser.Scene {
 
     if (this.pttWasDown && !down && addressee) this.turnEnd.set(addressee.id, performance.now());
     this.pttWasDown = down;
-    this.deps.hud.setPtt(addressee?.persona.displayName ?? null, down, plugin.micLevel());
+    this.deps.hud.setPtt(addressee?.persona.displayName ?? null, down, plugin.micLevel(), addressee && !isPushToTalk(addressee) ? mic : null);
     this.deps.hud.setInputTarget(addressee?.persona.displayName ?? null);
     if (this.deps.ambienceOn) this.deps.ambience.setListener(this.player.x, this.player.y);
     if (this.deps.hud.debugVisible) {

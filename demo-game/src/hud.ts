@@ -172,8 +172,11 @@ export class Hud {
     this.inventory.replaceChildren(el('span', 'label', 'Bag:'), ...(items.length ? items.map((i) => el('span', `item item-${i}`, i)) : [el('span', 'empty', 'empty')]));
   }
 
-  /** Updates the push-to-talk hint: who would hear the player, and whether the key is held. */
-  setPtt(npcName: string | null, held: boolean, micLevel = 0): void {
+  /**
+   * Updates the talk hint: who would hear the player and how — a push-to-talk villager while SPACE is held; a
+   * hands-free one (`handsFree` is then the microphone's state) just by talking once the microphone is live.
+   */
+  setPtt(npcName: string | null, held: boolean, micLevel = 0, handsFree: MicIndicatorState | null = null): void {
     if (this.textOnlyMode) {
       this.ptt.textContent = 'Microphone off: type below';
       this.ptt.dataset.state = 'text-only';
@@ -184,7 +187,15 @@ export class Hud {
       this.ptt.dataset.state = 'held';
       this.ptt.style.setProperty('--level', String(Math.min(1, micLevel * 2)));
     } else {
-      this.ptt.textContent = npcName ? `Hold SPACE to talk to ${npcName}` : 'Hold SPACE to talk (walk up to a villager)';
+      this.ptt.textContent = !npcName
+        ? 'Hold SPACE to talk (walk up to a villager)'
+        : handsFree === 'live'
+          ? `${npcName} hears you: just talk`
+          : handsFree === 'waiting'
+            ? `Allow the microphone to talk to ${npcName}`
+            : handsFree === 'off'
+              ? `${npcName} listens hands-free once the microphone is on`
+              : `Hold SPACE to talk to ${npcName}`;
       this.ptt.dataset.state = 'idle';
     }
   }

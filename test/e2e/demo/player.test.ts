@@ -154,12 +154,14 @@ describe('who is listening', () => {
     await waitForBadge(page, 'guard', 'listening');
     expect(await page.evaluate(() => window.npcVoiceDemo.micIndicator())).toBe('live');
     expect(await page.textContent('button.mic')).toContain('Captain Hale');
+    await page.waitForFunction(() => document.querySelector('.ptt')?.textContent === 'Captain Hale hears you: just talk', undefined, WAIT);
 
     await page.evaluate(([x, y]) => window.npcVoiceDemo.teleportPlayer(x, y), [SMITH.x + 60, SMITH.y] as const);
     await page.waitForFunction(() => window.npcVoiceDemo.npcs().find((n) => n.id === 'blacksmith')?.state === 'listening', undefined, WAIT);
     // Connected and waiting, but not hearing the player: the badge must not claim otherwise.
     await waitForBadge(page, 'blacksmith', 'ready');
     await page.waitForFunction(() => window.npcVoiceDemo.micIndicator() === 'off', undefined, WAIT);
+    expect(await page.textContent('.ptt')).toBe('Hold SPACE to talk to Brom the Blacksmith');
     await page.click('canvas');
     await page.keyboard.down('Space');
     await waitForBadge(page, 'blacksmith', 'listening');
@@ -214,6 +216,7 @@ describe('subtitles on screen', () => {
     );
     const subtitle = (await handle.jsonValue()) as Label;
     expect(onCanvas(subtitle), JSON.stringify(subtitle)).toBe(true);
+    await page.locator('#app').screenshot({ path: join(artifactsDir(), 'guard-subtitle.png') });
     expect(errors).toEqual([]);
   });
 
@@ -237,6 +240,7 @@ describe('subtitles on screen', () => {
     expect(onCanvas(bubble)).toBe(true);
     const covering = labels.filter((l) => l.owner !== 'player' && overlap(l, bubble));
     expect(covering).toEqual([]);
+    await page.locator('#app').screenshot({ path: join(artifactsDir(), 'player-bubble.png') });
     expect(errors).toEqual([]);
   });
 });
