@@ -274,6 +274,10 @@ describe('when the server goes away', () => {
     expect(await page.textContent('.badge.mode')).toMatch(/Local emulator/);
     await page.press('input.say', 'Enter');
     await waitForNpcLine(page, 'blacksmith', 'forty years');
+    // Answered once: the line sent before the server went away is not answered a second time.
+    await page.evaluate(() => window.npcVoiceDemo.say('blacksmith', 'goodbye'));
+    await waitForNpcLine(page, 'blacksmith', 'Safe roads');
+    expect((await linesOf(page, 'blacksmith')).filter((l) => /forty years/.test(l))).toHaveLength(1);
     // The failures were logged for developers (console) and nothing else went wrong.
     expect(errors.filter((e) => !/\[npc-voice\]|Failed to load resource/.test(e))).toEqual([]);
   });
