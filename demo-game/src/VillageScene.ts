@@ -2,7 +2,7 @@ import Phaser from 'phaser';
 import { NpcVoiceEvents, type NpcBinding } from '../../plugin/index.js';
 import type { Ambience } from './ambience.js';
 import type { DemoLabel, DemoNpc, DemoSceneStats, MicIndicator } from './automation.js';
-import { askHint } from './hints.js';
+import { askHint, shortName } from './hints.js';
 import type { Hud } from './hud.js';
 import { intersects, clampShift, type Rect } from './layout.js';
 import { NpcActor, textRect, type NpcBadge } from './NpcActor.js';
@@ -368,7 +368,7 @@ export class VillageScene extends Phaser.Scene {
       t.setVisible(false);
       return;
     }
-    const text = missed ? `${missed.npc.split(' ')[0] ?? missed.npc} didn't catch that. Try again?` : mine?.final ? mine.text : `${mine?.text ?? ''}…`;
+    const text = missed ? `${shortName(missed.npc)} didn't catch that. Try again?` : mine?.final ? mine.text : `${mine?.text ?? ''}…`;
     if (t.text !== text) t.setText(text);
     t.setColor(missed ? '#5a2a00' : '#0f2a4a').setBackgroundColor(missed ? '#ffe2c4' : '#dff0ff').setVisible(true);
     const obstacles = this.actors.flatMap((a) => a.labels().map((l) => l.rect));

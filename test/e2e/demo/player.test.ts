@@ -135,7 +135,7 @@ describe('what was heard', () => {
     await page.waitForFunction(() => window.npcVoiceDemo.labels().every((l) => l.kind !== 'hint'), undefined, WAIT);
     for (const [id, x, y, asks] of [
       ['blacksmith', SMITH.x + 60, SMITH.y, 'Ask Brom: "give me a sword"'],
-      ['guard', GUARD.x + 40, GUARD.y + 40, 'Ask Captain: "open the gate"'],
+      ['guard', GUARD.x + 40, GUARD.y + 40, 'Ask Captain Hale: "open the gate"'],
       ['herbalist', 752, 440, 'Ask Mira: "what do i have"'],
     ] as const) {
       await page.evaluate(([px, py]) => window.npcVoiceDemo.teleportPlayer(px, py), [x, y] as const);
