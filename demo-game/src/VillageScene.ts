@@ -370,7 +370,12 @@ export class VillageScene extends Phaser.Scene {
     }
     const text = missed ? `${shortName(missed.npc)} didn't catch that. Try again?` : mine?.final ? mine.text : `${mine?.text ?? ''}…`;
     if (t.text !== text) t.setText(text);
-    t.setColor(missed ? '#5a2a00' : '#0f2a4a').setBackgroundColor(missed ? '#ffe2c4' : '#dff0ff').setVisible(true);
+    // Each style change redraws the text's canvas: only when it flips.
+    if (t.getData('missed') !== (missed !== null)) {
+      t.setData('missed', missed !== null);
+      t.setColor(missed ? '#5a2a00' : '#0f2a4a').setBackgroundColor(missed ? '#ffe2c4' : '#dff0ff');
+    }
+    t.setVisible(true);
     const obstacles = this.actors.flatMap((a) => a.labels().map((l) => l.rect));
     const { x, y } = this.player;
     const candidates: { x: number; y: number; ox: number; oy: number }[] = [
