@@ -1,11 +1,13 @@
 import Phaser from 'phaser';
-import type { NpcBinding } from '../../plugin/index.js';
+import { NpcVoiceEvents, type NpcBinding } from '../../plugin/index.js';
 import type { Ambience } from './ambience.js';
-import type { DemoNpc } from './automation.js';
+import type { DemoLabel, DemoNpc, DemoSceneStats, MicIndicator } from './automation.js';
+import { askHint, shortName } from './hints.js';
 import type { Hud } from './hud.js';
-import { NpcActor } from './NpcActor.js';
-import { SubtitleLog } from './subtitles.js';
-import { SOLID_TILES, TILE, TILE_PX } from './tiles.js';
+import { intersects, clampShift, type Rect } from './layout.js';
+import { NpcActor, textRect, type NpcBadge } from './NpcActor.js';
+import { SUBTITLE_HOLD_MS, SubtitleLog } from './subtitles.js';
+import { SOLID_TILES, TILE } from './tiles.js';
 import { wireVoice } from './voice.js';
 import type { VillageState } from './world.js';
 
@@ -16,6 +18,12 @@ export interface VillageSceneDeps {
   ambience: Ambience;
   /** Whether the ambient loops play (off by default in e2e runs so the probe hears only voices). */
   ambienceOn: boolean;
+  /** Where the microphone is (voice.ts): `waiting` while the browser asks for permission. */
+  micStatus(): 'closed' | 'waiting' | 'open';
+  /** Whether the server was found unreachable (main.ts shows the offline badge and the retry button). */
+  offline(): boolean;
+  /** A plugin error (main.ts tells the player in their words and decides whether the server is gone). */
+  onVoiceError(code: string, message: string, npc: NpcBinding | null): void;
   /** Called once the village is built. */
   onReady(scene: VillageScene): void;
 }
@@ -23,6 +31,12 @@ export interface VillageSceneDeps {
 const PLAYER_SPEED_PX_S = 150;
 /** The player's collision box around the feet. */
 const FEET = { w: 18, h: 10 };
+/** The player's bubble: above the head by default (bottom edge this far above the feet). */
+const BUBBLE_ABOVE_Y = -54;
+/** Hints show when the player is this much farther than the villager's hearing radius, or nearer. */
+const HINT_MARGIN_PX = 80;
+/** Bubbles and subtitles keep this far from the canvas edges. */
+const EDGE_PX = 4;
 /** The north gate's tiles. */
 const GATE_TILES: readonly [number, number][] = [
   [14, 0],
@@ -45,7 +59,17 @@ export class VillageScene extends Phaser.Scene {
   /** When each NPC's current turn ended on the player's side (performance.now()), awaiting the first audio. */
   private readonly turnEnd = new Map<string, number>();
   private pttWasDown = false;
-  private unwire: () => void = () => {};
+  /**
+   * NPCs that got player input (words heard, a typed line or a tool result) since their last answer. An answer to
+   * nothing heard means the recognition failed: the player's side says so.
+   */
+  private readonly heardSinceAnswer = new Set<string>();
+  /** NPCs in the middle of an answer (its first words arrived, it has not finished). */
+  private readonly answering = new Set<string>();
+  /** "Brom didn't catch that", shown in the player's bubble until the player speaks or types again. */
+  private missed: { npc: string; at: number } | null = null;
+  /** Teardown of this run's listeners (plugin events, the gate, the keyboard), run on SHUTDOWN. */
+  private readonly offs: (() => void)[] = [];
 
   constructor(private readonly deps: VillageSceneDeps) {
     super({ key: 'village' });
@@ -57,8 +81,16 @@ export class VillageScene extends Phaser.Scene {
     this.load.tilemapTiledJSON('village', '/maps/village.json');
   }
 
+  /** Phaser calls this each time the scene starts (also after `scene.restart()`): builds this run's world. */
   create(): void {
     const { state, hud } = this.deps;
+    // A restart runs create() again on this same object: nothing of the previous run may survive.
+    this.actors.length = 0;
+    this.turnEnd.clear();
+    this.pttWasDown = false;
+    this.heardSinceAnswer.clear();
+    this.answering.clear();
+    this.missed = null;
     const map = this.make.tilemap({ key: 'village' });
     const tileset = map.addTilesetImage('village', 'tiles');
     if (!tileset) throw new Error('tileset "village" missing from the map');
@@ -77,8 +109,8 @@ export class VillageScene extends Phaser.Scene {
     const plugin = this.npcVoice;
     for (const id of ['blacksmith', 'guard', 'herbalist']) {
       const at = spawn(id);
-      const displayName = plugin.core.getPersona(id)?.displayName ?? id;
-      const actor = new NpcActor(this, at.x, at.y, id, displayName);
+      const persona = plugin.core.getPersona(id);
+      const actor = new NpcActor(this, at.x, at.y, id, persona?.displayName ?? id, persona ? askHint(persona) : '');
       this.actors.push(actor);
       try {
         actor.binding = plugin.bind(actor, id);
@@ -89,11 +121,13 @@ export class VillageScene extends Phaser.Scene {
 
     const start = spawn('player');
     const body = this.add.image(0, 0, 'player').setOrigin(0.5, 1);
+    // A top-level text, above everything: no villager's name or subtitle may cover what the player said.
     this.playerSubtitle = this.add
-      .text(0, -54, '', { fontFamily: 'sans-serif', fontSize: '13px', color: '#0f2a4a', backgroundColor: '#dff0ff', padding: { x: 6, y: 4 }, wordWrap: { width: 240 }, align: 'center' })
+      .text(0, 0, '', { fontFamily: 'sans-serif', fontSize: '13px', color: '#0f2a4a', backgroundColor: '#dff0ff', padding: { x: 6, y: 4 }, wordWrap: { width: 240 }, align: 'center' })
       .setOrigin(0.5, 1)
+      .setDepth(Number.MAX_SAFE_INTEGER)
       .setVisible(false);
-    this.player = this.add.container(start.x, start.y, [body, this.playerSubtitle]);
+    this.player = this.add.container(start.x, start.y, [body]);
     this.setPlayer(start.x, start.y);
 
     const kb = this.input.keyboard;
@@ -112,16 +146,36 @@ export class VillageScene extends Phaser.Scene {
     kb.on('keydown-F2', this.toggleDebug, this);
     kb.on('keydown-BACKTICK', this.toggleDebug, this);
     kb.on('keydown-ENTER', this.focusText, this);
+    this.offs.push(() => {
+      kb.off('keydown-F2', this.toggleDebug, this);
+      kb.off('keydown-BACKTICK', this.toggleDebug, this);
+      kb.off('keydown-ENTER', this.focusText, this);
+    });
 
-    state.onGateOpen(() => this.drawGate());
-    this.unwire = wireVoice(plugin, {
+    // The gate stays open across restarts (the state outlives the scene); a new run redraws it.
+    if (state.gateOpen) this.drawGate(false);
+    this.offs.push(state.onGateOpen(() => this.drawGate(true)));
+    const unwire = wireVoice(plugin, {
       playerWords: (npc, text, final) => {
-        this.subtitles.set('player', text, final);
+        if (text.trim() !== '') {
+          // A new turn: the answer after it is a new one, even if the last was cut off mid-sentence.
+          this.answering.delete(npc.id);
+          this.heardSinceAnswer.add(npc.id);
+          this.missed = null;
+          this.subtitles.set('player', text, final);
+        }
         // Hands-free NPCs: the final transcript marks the end of the player's turn.
         if (final && npc.persona.turnTaking.mode !== 'push_to_talk' && !this.turnEnd.has(npc.id)) this.turnEnd.set(npc.id, performance.now());
       },
-      npcDelta: (npc, delta) => this.subtitles.append(npc.persona.id, delta),
-      npcLine: (npc, text) => this.subtitles.set(npc.persona.id, text, true),
+      npcDelta: (npc, delta) => {
+        this.answerStarts(npc);
+        this.subtitles.append(npc.persona.id, delta);
+      },
+      npcLine: (npc, text) => {
+        this.answerStarts(npc);
+        this.answering.delete(npc.id);
+        this.subtitles.set(npc.persona.id, text, true);
+      },
       speaking: (npc, on) => {
         if (on) {
           const t0 = this.turnEnd.get(npc.id);
@@ -136,15 +190,14 @@ export class VillageScene extends Phaser.Scene {
         u.outputTokens += outputTokens;
         this.usage.set(npc.persona.id, u);
       },
-      toolCall: (npc, name) => hud.showNotice(`${npc.persona.displayName} used ${name.replace(/_/g, ' ')}`),
+      toolCall: (npc, name) => {
+        // The answer that follows speaks the tool's result: input enough, not a failed recognition.
+        this.heardSinceAnswer.add(npc.id);
+        hud.showNotice(`${npc.persona.displayName} used ${name.replace(/_/g, ' ')}`);
+      },
       micUnavailable: (reason) =>
         hud.setTextOnly(reason === 'denied' ? 'Microphone permission was denied.' : reason === 'absent' ? 'No microphone found.' : 'The microphone is not available here.'),
-      error: (message, npc) => {
-        const line = `${npc ? `${npc.persona.displayName}: ` : ''}${message}`;
-        hud.showNotice(line, 6000);
-        // Also in the console, where developers (and the browser tests) look for failures.
-        console.warn(`[npc-voice] ${line}`);
-      },
+      error: (code, message, npc) => this.deps.onVoiceError(code, message, npc),
       personaUpdated: (id) => {
         this.personaReloads.push(id);
         hud.setPersonaError(null);
@@ -152,7 +205,8 @@ export class VillageScene extends Phaser.Scene {
       },
       personaRejected: (message) => hud.setPersonaError(message),
     });
-    this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => this.unwire());
+    this.offs.push(unwire);
+    this.events.once(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
     if (this.deps.ambienceOn) this.deps.ambience.start();
     this.deps.onReady(this);
   }
@@ -160,21 +214,23 @@ export class VillageScene extends Phaser.Scene {
   override update(time: number, deltaMs: number): void {
     const plugin = this.npcVoice;
     this.move(deltaMs / 1000);
-    for (const actor of this.actors) {
-      actor.tick(time, this.subtitles.current(actor.personaId)?.text ?? null);
-    }
-    const mine = this.subtitles.current('player');
-    if (mine) {
-      this.playerSubtitle.setText(mine.final ? mine.text : `${mine.text}…`).setVisible(true);
-    } else this.playerSubtitle.setVisible(false);
-
     const addressee = plugin.addressee;
-    const target = addressee ?? this.nearestBinding();
     const down = plugin.core.talking;
+    const mic = this.micIndicator();
+    const view = this.view();
+    for (const actor of this.actors) {
+      const b = actor.binding;
+      const near = b ? Math.hypot(actor.x - this.player.x, actor.y - this.player.y) <= b.persona.hearingRadiusPx + HINT_MARGIN_PX : false;
+      actor.tick(time, this.subtitles.current(actor.personaId)?.text ?? null, this.badgeOf(b, mic), near);
+      actor.layout(view);
+    }
+    this.layoutBubble(view);
+    this.deps.hud.setMic(mic, mic === 'live' ? (addressee?.persona.displayName ?? null) : null);
+
     if (this.pttWasDown && !down && addressee) this.turnEnd.set(addressee.id, performance.now());
     this.pttWasDown = down;
-    this.deps.hud.setPtt(addressee?.persona.displayName ?? null, down, plugin.micLevel());
-    this.deps.hud.setInputTarget(target?.persona.displayName ?? null);
+    this.deps.hud.setPtt(addressee?.persona.displayName ?? null, down, plugin.micLevel(), addressee && !isPushToTalk(addressee) ? mic : null);
+    this.deps.hud.setInputTarget(addressee?.persona.displayName ?? null);
     if (this.deps.ambienceOn) this.deps.ambience.setListener(this.player.x, this.player.y);
     if (this.deps.hud.debugVisible) {
       this.deps.hud.setDebug({
@@ -191,18 +247,34 @@ export class VillageScene extends Phaser.Scene {
 
   /** Types `text` to an NPC (the text box and the automation hook): a final player subtitle, then `say`. */
   sayTo(binding: NpcBinding, text: string): void {
+    this.answering.delete(binding.id);
+    this.heardSinceAnswer.add(binding.id);
+    this.missed = null;
     this.subtitles.set('player', text, true);
     this.turnEnd.set(binding.id, performance.now());
     binding.say(text);
   }
 
-  /** The NPC the text box talks to: the one the mic is addressed to, else the nearest. */
-  textTarget(): NpcBinding | null {
-    return this.npcVoice.addressee ?? this.nearestBinding();
+  /** Restarts the scene (automation): resolves once the new run's `create()` has finished. */
+  restart(): Promise<void> {
+    return new Promise((resolve) => {
+      this.events.once(Phaser.Scenes.Events.CREATE, () => resolve());
+      this.scene.restart();
+    });
   }
 
+  /**
+   * The NPC the text box talks to: the one the microphone is addressed to (the nearest within its hearing radius),
+   * so typing and speaking reach the same villager — or nobody.
+   */
+  textTarget(): NpcBinding | null {
+    return this.npcVoice.addressee;
+  }
+
+  /** The live binding of a persona in this run (never a destroyed one from before a restart). */
   bindingOf(personaId: string): NpcBinding | null {
-    return this.actors.find((a) => a.personaId === personaId)?.binding ?? null;
+    const binding = this.actors.find((a) => a.personaId === personaId)?.binding ?? null;
+    return binding && !binding.destroyed ? binding : null;
   }
 
   /** Moves the player at once (automation; no collision check). */
@@ -214,7 +286,118 @@ export class VillageScene extends Phaser.Scene {
   }
 
   npcList(): DemoNpc[] {
-    return this.actors.map((a) => ({ id: a.personaId, x: a.x, y: a.y, state: a.binding?.state ?? 'idle' }));
+    const mic = this.micIndicator();
+    return this.actors.map((a) => ({ id: a.personaId, x: a.x, y: a.y, state: a.binding?.state ?? 'idle', badge: this.badgeOf(a.binding, mic) }));
+  }
+
+  /**
+   * Whether the microphone reaches a villager now: `live` when it is open and goes to the addressed villager (a
+   * hands-free one always, a push-to-talk one while SPACE is held), `waiting` while the browser asks for
+   * permission, `off` otherwise (and always when typing only).
+   */
+  micIndicator(): MicIndicator {
+    const plugin = this.npcVoice;
+    if (plugin.textOnly) return 'off';
+    const status = this.deps.micStatus();
+    if (status === 'waiting') return 'waiting';
+    const to = plugin.addressee;
+    if (status !== 'open' || !to) return 'off';
+    return !isPushToTalk(to) || plugin.talking ? 'live' : 'off';
+  }
+
+  /** What this run holds (the automation hook's leak check across restarts). */
+  stats(): DemoSceneStats {
+    const count = (e: Phaser.Events.EventEmitter) => e.eventNames().reduce((n, name) => n + e.listenerCount(name), 0);
+    const plugin = this.npcVoice;
+    return {
+      actors: this.actors.length,
+      bindings: plugin.npcs.length,
+      gameObjects: this.children.length,
+      sceneListeners: count(this.events),
+      keyboardListeners: this.input.keyboard ? count(this.input.keyboard) : 0,
+      pluginListeners: Object.values(NpcVoiceEvents).reduce((n, e) => n + plugin.core.events.listenerCount(e), 0),
+      gateListeners: this.deps.state.gateListenerCount,
+    };
+  }
+
+  /** Every text drawn over the world with its rectangle (world px = canvas px: the camera does not scroll). */
+  labels(): DemoLabel[] {
+    const out: DemoLabel[] = [];
+    if (this.playerSubtitle.visible) out.push({ owner: 'player', kind: 'bubble', text: this.playerSubtitle.text, ...textRect(null, this.playerSubtitle) });
+    for (const a of this.actors) for (const l of a.labels()) out.push({ owner: a.personaId, kind: l.kind, text: l.text, ...l.rect });
+    return out;
+  }
+
+  /** What the player's bubble shows: what the villager heard, or that they did not catch it. */
+  playerBubble(): { text: string; missed: boolean } | null {
+    if (!this.playerSubtitle.visible) return null;
+    return { text: this.playerSubtitle.text, missed: this.missed !== null };
+  }
+
+  /** What an NPC's badge says (see {@link NpcBadge}). */
+  private badgeOf(b: NpcBinding | null, mic: MicIndicator): NpcBadge {
+    if (!b) return 'idle';
+    const state = b.state;
+    if (this.deps.offline() && state !== 'speaking') return 'offline';
+    if (state !== 'listening') return state;
+    return mic === 'live' && b === this.npcVoice.addressee ? 'listening' : 'ready';
+  }
+
+  /** The first words of an answer: if nothing was heard since the last one, the player is told it was missed. */
+  private answerStarts(npc: NpcBinding): void {
+    if (this.answering.has(npc.id)) return;
+    this.answering.add(npc.id);
+    if (!this.heardSinceAnswer.delete(npc.id)) this.missed = { npc: npc.persona.displayName, at: performance.now() };
+  }
+
+  /** The visible world (px), minus a small margin. */
+  private view(): Rect {
+    const v = this.cameras.main.worldView;
+    return { x: v.x + EDGE_PX, y: v.y + EDGE_PX, w: v.width - 2 * EDGE_PX, h: v.height - 2 * EDGE_PX };
+  }
+
+  /**
+   * The player's bubble: what was heard (or "didn't catch that"), above the head, else below the feet or beside
+   * the player — the first place no villager's name, badge, subtitle or hint overlaps, inside the view.
+   */
+  private layoutBubble(view: Rect): void {
+    const t = this.playerSubtitle;
+    const mine = this.subtitles.current('player');
+    const missed = this.missed && performance.now() - this.missed.at < SUBTITLE_HOLD_MS && (!mine || mine.updatedAt < this.missed.at) ? this.missed : null;
+    if (!missed && !mine) {
+      t.setVisible(false);
+      return;
+    }
+    const text = missed ? `${shortName(missed.npc)} didn't catch that. Try again?` : mine?.final ? mine.text : `${mine?.text ?? ''}…`;
+    if (t.text !== text) t.setText(text);
+    // Each style change redraws the text's canvas: only when it flips.
+    if (t.getData('missed') !== (missed !== null)) {
+      t.setData('missed', missed !== null);
+      t.setColor(missed ? '#5a2a00' : '#0f2a4a').setBackgroundColor(missed ? '#ffe2c4' : '#dff0ff');
+    }
+    t.setVisible(true);
+    const obstacles = this.actors.flatMap((a) => a.labels().map((l) => l.rect));
+    const { x, y } = this.player;
+    const candidates: { x: number; y: number; ox: number; oy: number }[] = [
+      { x, y: y + BUBBLE_ABOVE_Y, ox: 0.5, oy: 1 },
+      { x, y: y + 6, ox: 0.5, oy: 0 },
+      { x: x + 22, y: y - 24, ox: 0, oy: 0.5 },
+      { x: x - 22, y: y - 24, ox: 1, oy: 0.5 },
+      { x, y: y + BUBBLE_ABOVE_Y - 48, ox: 0.5, oy: 1 },
+      { x, y: y + 54, ox: 0.5, oy: 0 },
+    ];
+    let first: Rect | null = null;
+    for (const c of candidates) {
+      t.setOrigin(c.ox, c.oy).setPosition(c.x, c.y);
+      const { dx, dy } = clampShift(textRect(null, t), view);
+      t.setPosition(c.x + dx, c.y + dy);
+      const r = textRect(null, t);
+      first ??= r;
+      if (!obstacles.some((o) => intersects(o, r))) return;
+    }
+    // Crowded everywhere: above the head after all (the bubble is drawn on top, so nothing covers it).
+    const c = candidates[0];
+    if (c && first) t.setOrigin(c.ox, c.oy).setPosition(first.x + first.w * c.ox, first.y + first.h * c.oy);
   }
 
   rendererName(): 'canvas' | 'webgl' {
@@ -234,19 +417,6 @@ export class VillageScene extends Phaser.Scene {
     }
   }
 
-  private nearestBinding(): NpcBinding | null {
-    let best: NpcActor | null = null;
-    let bestD = Number.POSITIVE_INFINITY;
-    for (const a of this.actors) {
-      const d = Math.hypot(a.x - this.player.x, a.y - this.player.y);
-      if (a.binding && d < bestD) {
-        best = a;
-        bestD = d;
-      }
-    }
-    return best?.binding ?? null;
-  }
-
   private move(dtS: number): void {
     const k = this.keys;
     const dx = (k.left.isDown || k.a.isDown ? -1 : 0) + (k.right.isDown || k.d.isDown ? 1 : 0);
@@ -262,15 +432,17 @@ export class VillageScene extends Phaser.Scene {
     this.setPlayer(x, y);
   }
 
-  /** Whether the feet box at (x, y) overlaps a solid tile or leaves the map (except north through the open gate). */
+  /**
+   * Whether the feet box at (x, y) overlaps a solid tile or leaves the map. The open gate is walkable, but the map
+   * ends at its far side: the road north is not part of the village, and a player walked off the map would be lost.
+   */
   private blocked(x: number, y: number): boolean {
     const left = x - FEET.w / 2;
     const right = x + FEET.w / 2;
     const top = y - FEET.h;
     const bottom = y - 1;
     if (left < 0 || right > this.objects.width) return true;
-    if (bottom > this.objects.height) return true;
-    if (top < 0) return !this.deps.state.gateOpen || top < -TILE_PX * 2;
+    if (top < 0 || bottom > this.objects.height) return true;
     for (const [cx, cy] of [
       [left, top],
       [right, top],
@@ -283,9 +455,21 @@ export class VillageScene extends Phaser.Scene {
     return false;
   }
 
-  private drawGate(): void {
+  /**
+   * Phaser emits SHUTDOWN when the scene stops or restarts; its game objects are destroyed with it. Every listener
+   * this run added comes off here, and the destroyed actors are forgotten (ticking them would draw into a released
+   * canvas and freeze the game).
+   */
+  private shutdown(): void {
+    for (const off of this.offs.splice(0)) off();
+    this.events.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
+    this.actors.length = 0;
+    this.turnEnd.clear();
+  }
+
+  private drawGate(announce: boolean): void {
     for (const [tx, ty] of GATE_TILES) this.objects.putTileAt(TILE.gateOpen + 1, tx, ty);
-    this.deps.hud.showNotice('The north gate is open');
+    if (announce) this.deps.hud.showNotice('The north gate is open');
   }
 
   private toggleDebug(): void {
@@ -295,4 +479,9 @@ export class VillageScene extends Phaser.Scene {
   private focusText(): void {
     this.deps.hud.focusInput();
   }
+}
+
+/** Whether the villager waits for SPACE (push-to-talk) rather than listening hands-free. */
+function isPushToTalk(b: NpcBinding): boolean {
+  return b.persona.turnTaking.mode === 'push_to_talk';
 }

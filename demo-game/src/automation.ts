@@ -9,6 +9,42 @@ export interface DemoNpc {
   x: number;
   y: number;
   state: NpcState;
+  /**
+   * What the NPC's badge tells the player: the state, except `ready` for a connected NPC the microphone does not
+   * reach now (`listening` only while it really does) and `offline` while the server cannot be reached.
+   */
+  badge: NpcState | 'ready' | 'offline';
+}
+
+/** The microphone indicator: `live` (a villager hears the player now), `waiting` (for permission) or `off`. */
+export type MicIndicator = 'off' | 'live' | 'waiting';
+
+/** What the running scene holds: the same numbers after any number of restarts, or something leaks. */
+export interface DemoSceneStats {
+  /** Villagers the scene ticks. */
+  actors: number;
+  /** The plugin's NPC bindings. */
+  bindings: number;
+  /** Game objects on the scene's display list. */
+  gameObjects: number;
+  /** Listeners on the scene's event emitter, its keyboard, the plugin, the gate. */
+  sceneListeners: number;
+  keyboardListeners: number;
+  pluginListeners: number;
+  gateListeners: number;
+}
+
+/** A text drawn over the world, with its rectangle in canvas px (the camera does not scroll: world px too). */
+export interface DemoLabel {
+  /** `player` or an NPC id. */
+  owner: string;
+  /** The player's `bubble`; an NPC's `name`, state `badge`, `subtitle` or `hint` (what they can be asked). */
+  kind: 'bubble' | 'name' | 'badge' | 'subtitle' | 'hint';
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
 }
 
 /** One subtitle line: a player's words (spoken or typed) or an NPC's, `final` once complete. */
@@ -54,13 +90,26 @@ export interface NpcVoiceDemo {
   ready: Promise<void>;
   /** Moves the player to world (x, y) at once (no collision check). */
   teleportPlayer(x: number, y: number): void;
+  /** Where the player stands (world px, at the feet). */
+  player(): { x: number; y: number };
   /** Every NPC with its position and voice state. */
   npcs(): DemoNpc[];
   /** Every subtitle line since the page loaded, oldest first (lines update in place until final). */
   subtitles(): DemoSubtitle[];
+  /** Every text drawn over the world now (visible ones only): bubbles, names, badges, subtitles, hints. */
+  labels(): DemoLabel[];
+  /** The player's bubble: what the villager heard, or (`missed`) that they did not catch it; null when hidden. */
+  playerBubble(): { text: string; missed: boolean } | null;
+  /** The microphone indicator in the bottom bar, as shown. */
+  micIndicator(): MicIndicator;
+  /** Whether the game told the player the server is offline (badge, banner, Retry button). */
+  offline(): boolean;
   /** What the player carries, in the order received. */
   inventory(): string[];
-  /** Types `text` to the NPC `npcId` as the text box does (shown as a player subtitle). */
+  /**
+   * Types `text` to the NPC `npcId` wherever it stands (shown as a player subtitle), as a game that names its
+   * addressee does. The text box itself only reaches the villager in hearing range.
+   */
   say(npcId: string, text: string): void;
   /** Whether the north gate is open. */
   gateOpen(): boolean;
@@ -78,10 +127,16 @@ export interface NpcVoiceDemo {
   textOnly(): boolean;
   /** Frames per second Phaser measures. */
   fps(): number;
+  /** Frames Phaser has stepped since the game started (`game.loop.frame`): stops growing when the game freezes. */
+  frames(): number;
   /** Which renderer runs: `canvas` or `webgl`. */
   renderer(): 'canvas' | 'webgl';
   /** Per-turn latency (ms) the game measured from the end of the player's turn to the NPC's first audio. */
   turnLatenciesMs(): number[];
+  /** What the scene holds now (see {@link DemoSceneStats}). */
+  sceneStats(): DemoSceneStats;
+  /** Restarts the village scene (`scene.restart()`); resolves when the new run is built. State (bag, gate) survives. */
+  restartScene(): Promise<void>;
   /** Audio probe, only with `?e2e=1` or `?probe=1`. */
   probe: NpcVoiceDemoProbe | null;
 }

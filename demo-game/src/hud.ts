@@ -1,5 +1,5 @@
-// The DOM overlay over the canvas: push-to-talk hint, text box, mode badge, inventory, microphone prompt, persona
-// errors and the debug overlay. Pure DOM; the scene and the voice wiring call into it.
+// The DOM overlay over the canvas: push-to-talk hint, microphone indicator, text box, mode badge (and offline
+// badge with a retry button), inventory, microphone prompt, persona errors and the debug overlay. Pure DOM; the scene and the voice wiring call into it.
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text = ''): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -21,15 +21,25 @@ export interface DebugInfo {
 
 /** Handlers the HUD calls. */
 export interface HudHandlers {
-  /** The player typed `text` and pressed Enter. */
-  onSay(text: string): void;
+  /**
+   * The player typed `text` and pressed Enter. Returns whether it was sent: if so the box clears and the keys go
+   * back to the game; if not (nobody in hearing range, server offline) the line stays in the box for another try.
+   */
+  onSay(text: string): boolean;
   /** The player asked to enable the microphone. */
   onEnableMic(): void;
   /** The player chose typing only. */
   onTypeOnly(): void;
   /** The text box gained (true) or lost (false) focus: the game stops reading the keyboard while typing. */
   onTyping(typing: boolean): void;
+  /** The player clicked the microphone indicator: typing only, or voice again. */
+  onToggleVoice(): void;
+  /** The player pressed Retry after the server went away. */
+  onRetry(): void;
 }
+
+/** What the microphone indicator shows. */
+export type MicIndicatorState = 'off' | 'live' | 'waiting';
 
 /** The on-screen interface of the demo. */
 export class Hud {
@@ -37,6 +47,9 @@ export class Hud {
   private readonly mode = el('div', 'badge mode', 'connecting…');
   private readonly inventory = el('div', 'inventory');
   private readonly ptt = el('div', 'ptt');
+  private readonly mic = el('button', 'mic');
+  private readonly offlineNote = el('div', 'banner offline');
+  private readonly offlineText = el('span', '');
   private readonly input = el('input', 'say');
   private readonly micPrompt = el('div', 'banner mic-prompt');
   private readonly textOnlyNote = el('div', 'banner text-only');
@@ -44,6 +57,7 @@ export class Hud {
   private readonly notice = el('div', 'banner notice');
   private readonly debug = el('pre', 'debug');
   private noticeTimer = 0;
+  private modeText = '';
   private textOnlyMode = false;
 
   constructor(parent: HTMLElement, private readonly handlers: HudHandlers) {
@@ -57,13 +71,17 @@ export class Hud {
     this.input.maxLength = 200;
     const send = el('button', 'send', 'Say');
     send.type = 'submit';
-    bottom.append(this.ptt, this.input, send);
+    this.mic.type = 'button';
+    this.mic.addEventListener('click', () => handlers.onToggleVoice());
+    bottom.append(this.mic, this.ptt, this.input, send);
     bottom.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = this.input.value.trim();
       if (!text) return;
+      if (!handlers.onSay(text)) return;
       this.input.value = '';
-      handlers.onSay(text);
+      // Back to walking: the arrow keys belong to the game again (blur re-enables its keyboard).
+      this.input.blur();
     });
     this.input.addEventListener('focus', () => handlers.onTyping(true));
     this.input.addEventListener('blur', () => handlers.onTyping(false));
@@ -81,21 +99,71 @@ export class Hud {
     typeOnly.addEventListener('click', () => handlers.onTypeOnly());
     this.micPrompt.append(msg, allow, typeOnly);
     this.micPrompt.hidden = true;
+    const retry = el('button', 'retry', 'Retry');
+    retry.type = 'button';
+    retry.addEventListener('click', () => handlers.onRetry());
+    this.offlineNote.append(this.offlineText, retry);
+    this.offlineNote.hidden = true;
     this.textOnlyNote.hidden = true;
     this.personaError.hidden = true;
     this.notice.hidden = true;
     this.debug.hidden = true;
 
-    this.root.append(top, this.micPrompt, this.textOnlyNote, this.personaError, this.notice, this.debug, bottom);
+    this.root.append(top, this.micPrompt, this.offlineNote, this.textOnlyNote, this.personaError, this.notice, this.debug, bottom);
     parent.append(this.root);
     this.setPtt(null, false);
+    this.setMic('off', null);
     this.setInventory([]);
+  }
+
+  /** The microphone indicator: off, live (and to whom), or waiting for the browser's permission. */
+  setMic(state: MicIndicatorState, to: string | null): void {
+    const text =
+      state === 'live'
+        ? `● Mic live: ${to ?? 'a villager'} hears you`
+        : state === 'waiting'
+          ? '○ Mic: waiting for microphone permission…'
+          : this.textOnlyMode
+            ? '○ Mic off (typing only)'
+            : '○ Mic off';
+    if (this.mic.textContent !== text) this.mic.textContent = text;
+    this.mic.dataset.state = state;
+    this.mic.title = this.textOnlyMode ? 'Typing only' : 'Click to type only';
+  }
+
+  /** The indicator's state as shown. */
+  get micState(): MicIndicatorState {
+    const s = this.mic.dataset.state;
+    return s === 'live' || s === 'waiting' ? s : 'off';
+  }
+
+  /**
+   * Offline (the server cannot be reached): the mode badge says so and a banner explains it in the player's words,
+   * with a Retry button; `message` replaces the banner text (e.g. after a failed retry). `false` clears it.
+   */
+  setOffline(offline: boolean, message = "The village server can't be reached, so the villagers can't hear you. What you typed is kept."): void {
+    this.offlineNote.hidden = !offline;
+    this.offlineText.textContent = message;
+    this.mode.classList.toggle('offline', offline);
+    if (offline) this.mode.textContent = 'Offline';
+    else if (this.modeText) this.mode.textContent = this.modeText;
+  }
+
+  /** Whether the offline banner is up. */
+  get isOffline(): boolean {
+    return !this.offlineNote.hidden;
+  }
+
+  /** Puts a line the villagers never got back into the text box (unless the player already typed something new). */
+  restoreTyped(text: string): void {
+    if (this.input.value.trim() === '') this.input.value = text;
   }
 
   /** Shows the server mode badge. */
   setMode(mode: string, transport: string): void {
     const server = mode === 'openai' ? 'OpenAI Realtime' : mode === 'emulator' ? 'Local emulator' : `Offline (${mode})`;
-    this.mode.textContent = `${server} · ${transport === 'webrtc' ? 'WebRTC' : 'WebSocket'}`;
+    this.modeText = `${server} · ${transport === 'webrtc' ? 'WebRTC' : 'WebSocket'}`;
+    if (!this.isOffline) this.mode.textContent = this.modeText;
     this.mode.dataset.mode = mode;
     this.mode.dataset.transport = transport;
   }
@@ -104,8 +172,11 @@ export class Hud {
     this.inventory.replaceChildren(el('span', 'label', 'Bag:'), ...(items.length ? items.map((i) => el('span', `item item-${i}`, i)) : [el('span', 'empty', 'empty')]));
   }
 
-  /** Updates the push-to-talk hint: who would hear the player, and whether the key is held. */
-  setPtt(npcName: string | null, held: boolean, micLevel = 0): void {
+  /**
+   * Updates the talk hint: who would hear the player and how — a push-to-talk villager while SPACE is held; a
+   * hands-free one (`handsFree` is then the microphone's state) just by talking once the microphone is live.
+   */
+  setPtt(npcName: string | null, held: boolean, micLevel = 0, handsFree: MicIndicatorState | null = null): void {
     if (this.textOnlyMode) {
       this.ptt.textContent = 'Microphone off: type below';
       this.ptt.dataset.state = 'text-only';
@@ -116,17 +187,39 @@ export class Hud {
       this.ptt.dataset.state = 'held';
       this.ptt.style.setProperty('--level', String(Math.min(1, micLevel * 2)));
     } else {
-      this.ptt.textContent = npcName ? `Hold SPACE to talk to ${npcName}` : 'Hold SPACE to talk (walk up to a villager)';
+      this.ptt.textContent = !npcName
+        ? 'Hold SPACE to talk (walk up to a villager)'
+        : handsFree === 'live'
+          ? `${npcName} hears you: just talk`
+          : handsFree === 'waiting'
+            ? `Allow the microphone to talk to ${npcName}`
+            : handsFree === 'off'
+              ? `${npcName} listens hands-free once the microphone is on`
+              : `Hold SPACE to talk to ${npcName}`;
       this.ptt.dataset.state = 'idle';
     }
   }
 
+  /** Who the text box reaches: the villager in hearing range (the same one the microphone would), or nobody. */
   setInputTarget(npcName: string | null): void {
-    this.input.placeholder = npcName ? `Type to ${npcName}…` : 'Type to the nearest villager…';
+    const text = npcName ? `Type to ${npcName}…` : 'Nobody is near enough to hear you: walk up to a villager';
+    if (this.input.placeholder !== text) this.input.placeholder = text;
+  }
+
+  /** What is typed in the text box now (kept when a line could not be sent). */
+  get typed(): string {
+    return this.input.value;
   }
 
   showMicPrompt(show: boolean): void {
     this.micPrompt.hidden = !show;
+  }
+
+  /** Voice again after the player chose typing only (not after a denied microphone: the browser decides that). */
+  clearTextOnly(): void {
+    this.textOnlyMode = false;
+    this.textOnlyNote.hidden = true;
+    this.setPtt(null, false);
   }
 
   /** Switches to typing only, with the reason shown. */

@@ -22,7 +22,8 @@ export function villageTools(actions: VillageActions): GameTool[] {
     parameters: z.object({ item: z.enum(ITEMS).describe('The item to hand over') }),
     execute: async ({ item }, ctx) => {
       const given = await ctx.act(() => actions.giveItem(item));
-      return given ? { item, given: true } : { item, given: false, note: `the player already has the ${item}` };
+      // `ok: false` with a message: the NPC says that, not its success line (the emulator's brain and the model both read it).
+      return given ? { item, given: true } : { item, given: false, ok: false, message: `You already have the ${item}. One is all I can spare.` };
     },
   });
   const openGate = defineGameTool({

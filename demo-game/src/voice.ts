@@ -31,6 +31,8 @@ export interface VoiceSetup {
   mixer(): VoiceMixer | null;
   /** Called with every microphone the plugin opens (the e2e probe meters it). */
   onMicOpened(fn: (mic: MicSource) => void): void;
+  /** Where the microphone is: `waiting` while the browser asks the player for permission, `open`, or `closed`. */
+  micStatus(): 'closed' | 'waiting' | 'open';
 }
 
 /**
@@ -51,15 +53,38 @@ export function createVoiceSetup(
   }
   let mixer: VoiceMixer | null = null;
   const micListeners: ((mic: MicSource) => void)[] = [];
+  // What the microphone indicator shows: opens in flight (the permission prompt) and microphones open now.
+  let opening = 0;
+  const openMics = new Set<MicSource>();
   const audio: AudioBackend = {
     createMixer: (o): VoiceMixerLike => {
       mixer = new VoiceMixer(o);
       return mixer;
     },
     openMic: async (context) => {
-      const mic = await MicCapture.open(context, options.rawMic ? { constraints: RAW_MIC } : {});
-      for (const fn of micListeners) fn(mic);
-      return mic;
+      opening++;
+      let mic: MicSource;
+      try {
+        mic = await MicCapture.open(context, options.rawMic ? { constraints: RAW_MIC } : {});
+      } finally {
+        opening--;
+      }
+      const opened = mic;
+      // The plugin closes the microphone through this wrapper, so the indicator knows when it is off.
+      const tracked: MicSource = {
+        onChunk: (cb) => opened.onChunk(cb),
+        level: () => opened.level(),
+        get track() {
+          return opened.track;
+        },
+        close: () => {
+          openMics.delete(tracked);
+          opened.close();
+        },
+      };
+      openMics.add(tracked);
+      for (const fn of micListeners) fn(tracked);
+      return tracked;
     },
   };
   const entry = createNpcVoicePlugin<VillageView>({
@@ -81,6 +106,7 @@ export function createVoiceSetup(
     personaErrors,
     mixer: () => mixer,
     onMicOpened: (fn) => micListeners.push(fn),
+    micStatus: () => (opening > 0 ? 'waiting' : openMics.size > 0 ? 'open' : 'closed'),
   };
 }
 
@@ -94,7 +120,7 @@ export interface VoiceCallbacks {
   usage(npc: NpcBinding, inputTokens: number, outputTokens: number): void;
   toolCall(npc: NpcBinding, name: string, output: string): void;
   micUnavailable(reason: string): void;
-  error(message: string, npc: NpcBinding | null): void;
+  error(code: string, message: string, npc: NpcBinding | null): void;
   personaUpdated(id: string): void;
   personaRejected(message: string): void;
 }
@@ -118,7 +144,7 @@ export function wireVoice(plugin: NpcVoicePlugin<object>, cb: VoiceCallbacks): (
   listen(NpcVoiceEvents.USAGE, (npc, u) => cb.usage(npc, u.inputTokens, u.outputTokens));
   listen(NpcVoiceEvents.TOOL_CALL_END, (npc, name, output) => cb.toolCall(npc, name, output));
   listen(NpcVoiceEvents.MIC_UNAVAILABLE, (reason) => cb.micUnavailable(reason));
-  listen(NpcVoiceEvents.ERROR, (error, npc) => cb.error(error.message, npc));
+  listen(NpcVoiceEvents.ERROR, (error, npc) => cb.error(error.code, error.message, npc));
 
   // Designer loop: a saved persona file is validated and applied; a bad one is shown and the old persona kept.
   const offHmr = onPersonaFileChange((id, text) => {

@@ -23,6 +23,11 @@ export class VillageState {
     for (const fn of this.gateListeners) fn();
   }
 
+  /** How many listeners wait for the gate (the scene adds one per run and removes it on shutdown). */
+  get gateListenerCount(): number {
+    return this.gateListeners.size;
+  }
+
   onGateOpen(fn: () => void): () => void {
     this.gateListeners.add(fn);
     return () => this.gateListeners.delete(fn);

@@ -17,6 +17,8 @@ export type BrainInput =
 export type BrainReason =
   | 'greeting'
   | 'farewell'
+  | 'courtesy'
+  | 'help'
   | 'refusal'
   | 'intent'
   | 'tool_result'
@@ -34,6 +36,13 @@ export interface BrainDecision {
 const GREETINGS = ['hello', 'hi', 'hey', 'greetings', 'good morning', 'good afternoon', 'good evening', 'good day', 'howdy', 'hail'];
 const FAREWELLS = ['goodbye', 'good bye', 'bye', 'farewell', 'see you', 'good night', 'take care'];
 const IDENTITY = ['who are you', 'what is your name', "what's your name"];
+const THANKS = ['thanks', 'thank you', 'cheers', 'much obliged'];
+/** Whole answers (not phrases inside a sentence): "yes" in "yes, give me a sword" is the intent's business. */
+const YES = ['yes', 'yeah', 'yes please', 'sure', 'okay', 'ok', 'alright'];
+const NO = ['no', 'nope', 'no thanks', 'no thank you', 'not now'];
+const HELP = ['help', 'what can i ask', 'what can you do', 'what can i say'];
+/** Replies to the common phrases the recognizer always knows (grammar.ts COMMON_PHRASES); personas have no field for them. */
+const COURTESY = { thanks: 'You are welcome.', yes: 'Good.', no: 'As you wish.' } as const;
 
 /** Whether `phrase` occurs in `text` as whole words (both already normalised). */
 function containsPhrase(text: string, phrase: string): boolean {
@@ -54,18 +63,33 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** A tool output parsed as JSON, or undefined when it is not JSON (tools may return plain strings). */
+function parseOutput(output: string): unknown {
+  try {
+    return JSON.parse(output) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The message of a tool output shaped `{"error": "…"}`, or null when the tool succeeded. */
 export function toolError(output: string): string | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(output);
-  } catch {
-    return null;
-  }
+  const parsed = parseOutput(output);
   const error = lookup(parsed, ['error']);
   if (error === undefined || error === null || error === false) return null;
   const message = show(typeof error === 'object' ? (lookup(error, ['message']) ?? error) : error).replace(/[.!?\s]+$/, '');
   return message === '' ? 'unknown error' : message;
+}
+
+/**
+ * What a tool that did nothing wants said: an output object with `"ok": false` (the action was declined, e.g. the
+ * player already has the item) gives its `message`, or a plain "that did not work". Null when the tool did its job.
+ */
+export function toolDeclined(output: string): string | null {
+  const parsed = parseOutput(output);
+  if (lookup(parsed, ['ok']) !== false) return null;
+  const message = lookup(parsed, ['message']);
+  return typeof message === 'string' && message.trim() !== '' ? message.trim() : 'Hm. That did not work.';
 }
 
 /**
@@ -127,7 +151,7 @@ export class PersonaBrain {
    */
   warmLines(): string[] {
     const p = this.persona;
-    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, `I am ${p.displayName}.`];
+    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, `I am ${p.displayName}.`, ...Object.values(COURTESY), this.helpLine()];
     for (const intent of p.intents) {
       if (intent.say) lines.push(intent.say);
       if (intent.resultTemplate) lines.push(fillResultTemplate(intent.resultTemplate, '', intent.tool?.arguments ?? {}));
@@ -148,6 +172,9 @@ export class PersonaBrain {
         // A failed tool reports `{"error": "…"}` (the plugin's tool-error format): say so rather than the success line.
         const failure = toolError(input.output);
         if (failure !== null) return { reason: 'tool_result', say: `Hm. That did not work: ${failure}.`, toolCall: null };
+        // A declined action must not be announced with the success line ("the sword is yours" for a second sword).
+        const declined = toolDeclined(input.output);
+        if (declined !== null) return { reason: 'tool_result', say: declined, toolCall: null };
         const template = input.intent?.resultTemplate;
         const say = template
           ? fillResultTemplate(template, input.output, input.intent?.tool?.arguments ?? {})
@@ -182,17 +209,32 @@ export class PersonaBrain {
       }
     }
     if (chosen) return this.intentDecision(chosen, tools);
+    if (YES.includes(text)) return { reason: 'courtesy', say: COURTESY.yes, toolCall: null };
+    if (NO.includes(text)) return { reason: 'courtesy', say: COURTESY.no, toolCall: null };
+    if (HELP.some((h) => containsPhrase(text, h))) return { reason: 'help', say: this.helpLine(), toolCall: null };
     if (FAREWELLS.some((f) => containsPhrase(text, f))) return { reason: 'farewell', say: p.farewell, toolCall: null };
     if (GREETINGS.some((g) => containsPhrase(text, g))) return { reason: 'greeting', say: p.greeting, toolCall: null };
     if (IDENTITY.some((q) => containsPhrase(text, normalizePhrase(q)))) {
       return { reason: 'identity', say: `I am ${p.displayName}.`, toolCall: null };
     }
+    // Before knowledge: "thanks for opening the gate" is thanks, not a question about the gate.
+    if (THANKS.some((t) => containsPhrase(text, t))) return { reason: 'courtesy', say: COURTESY.thanks, toolCall: null };
     for (const topic of p.knowledge) {
       if (topic.keywords.some((k) => containsPhrase(text, normalizePhrase(k)))) {
         return { reason: 'knowledge', say: topic.answer, toolCall: null };
       }
     }
     return { reason: 'fallback', say: p.fallback, toolCall: null };
+  }
+
+  /** "You can ask me to give me a sword, or about the forge, steel or the road." — from the persona's intents and topics. */
+  private helpLine(): string {
+    const p = this.persona;
+    const asks = p.intents.filter((i) => i.tool).map((i) => `"${i.phrases[0] ?? i.id}"`);
+    const topics = p.knowledge.map((k) => k.topic);
+    const about = topics.length > 1 ? `${topics.slice(0, -1).join(', ')} or ${topics[topics.length - 1] ?? ''}` : (topics[0] ?? '');
+    const parts = [asks.length ? `say ${asks.join(' or ')}` : '', about ? `ask me about the ${about}` : ''].filter((x) => x !== '');
+    return parts.length ? `You can ${parts.join(', or ')}.` : p.greeting;
   }
 
   private intentDecision(intent: Intent, tools: ReadonlySet<string>): BrainDecision {

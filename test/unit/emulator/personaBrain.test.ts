@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
-import { DEFAULT_PERSONA, PersonaBrain, fillResultTemplate, resolvePersona, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
+import { DEFAULT_PERSONA, PersonaBrain, fillResultTemplate, resolvePersona, toolDeclined, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
 import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPersonas.js';
 
 let personas: PersonaMap;
@@ -50,6 +50,36 @@ describe('PersonaBrain', () => {
     expect(toolError('{"error":{"message":"no stock"}}')).toBe('no stock');
     expect(toolError('{"item":"sword"}')).toBeNull();
     expect(toolError('not json')).toBeNull();
+  });
+});
+
+describe('PersonaBrain: common phrases and declined tools', () => {
+  it('answers thanks, yes and no with a sensible line instead of the fallback', () => {
+    for (const text of ['thanks', 'Thank you!', 'thanks for the sword']) {
+      expect(brain.decide({ kind: 'text', text }, tools)).toMatchObject({ reason: 'courtesy', say: 'You are welcome.' });
+    }
+    expect(brain.decide({ kind: 'text', text: 'yes' }, tools).say).toBe('Good.');
+    expect(brain.decide({ kind: 'text', text: 'no thanks' }, tools).say).toBe('As you wish.');
+    expect(brain.decide({ kind: 'text', text: 'goodbye' }, tools).say).toBe(blacksmith.farewell);
+    // An intent inside a sentence still wins over the courtesy words around it.
+    expect(brain.decide({ kind: 'text', text: 'yes give me a sword' }, tools).toolCall?.name).toBe('give_item');
+  });
+
+  it('tells the player what it can be asked when they ask for help', () => {
+    const help = brain.decide({ kind: 'text', text: 'help' }, tools);
+    expect(help.reason).toBe('help');
+    expect(help.say).toContain('"give me a sword"');
+    expect(help.say).toContain('forge');
+    expect(brain.warmLines()).toContain(help.say);
+  });
+
+  it('speaks the message of a declined tool instead of the success template', () => {
+    const intent = blacksmith.intents[0];
+    const output = '{"item":"sword","given":false,"ok":false,"message":"You already have the sword."}';
+    expect(brain.decide({ kind: 'tool_result', intent, output }, tools).say).toBe('You already have the sword.');
+    expect(toolDeclined('{"ok":false}')).toBe('Hm. That did not work.');
+    expect(toolDeclined('{"item":"sword","given":true}')).toBeNull();
+    expect(toolDeclined('"ok"')).toBeNull();
   });
 });
 
