@@ -1,6 +1,7 @@
 // Trims non-speech off both ends of an utterance before it reaches the decoder. Seconds of microphone hiss around a
 // short phrase (a push-to-talk key held early and released late) were decoded as garbage phones or made the
 // recognizer give up; with the speech and a short margin only, the same phrase is recognised (see the STT bench).
+// The hiss left in the margins and pauses is turned down, because the acoustic model hears white hiss as fricatives.
 import { concatPcm16 } from '../../../plugin/shared/pcm16.js';
 import { frameLevel, NoiseFloor } from './energyVad.js';
 import { SAMPLE_RATE_HZ } from './types.js';
@@ -23,11 +24,19 @@ const ONSET_FRAMES = 4;
 const MARGIN_DB = 10;
 /** …and above this absolute level, so a quiet room's hiss never counts as speech however it fluctuates. */
 const GATE_DB = -60;
+/** Frames within this much of the noise floor are hiss, not a weak onset or tail. */
+const HISS_DB = 6;
+/**
+ * Gain for released hiss frames (-30 dB). The acoustic model hears white hiss as "f", "s" or "th" (a fricative
+ * garbage path then beats a short word like "hello"), but decodes near-digital silence reliably.
+ */
+const HISS_GAIN = 0.03;
 
 /**
  * Streams audio through, holding back what is not (yet) known to be speech: nothing is released before the first
  * speech onset except `leadMs` before it, a pause is released only once speech resumes, and {@link end} releases just
- * `tailMs` after the last speech. Speech is judged against an adaptive noise floor, as in `ServerVad`.
+ * `tailMs` after the last speech. Speech is judged against an adaptive noise floor, as in `ServerVad`; released frames
+ * within a few dB of that floor are attenuated by 30 dB.
  *
  * @example
  * const gate = new SpeechGate();
@@ -85,7 +94,8 @@ export class SpeechGate {
     let offset = 0;
     for (; offset + this.frameSize <= data.length; offset += this.frameSize) {
       const frame = data.slice(offset, offset + this.frameSize);
-      const { speech, db } = this.judge(frame);
+      const { speech, db, hiss } = this.judge(frame);
+      if (hiss) for (let i = 0; i < frame.length; i++) frame[i] = Math.round((frame[i] ?? 0) * HISS_GAIN);
       this.held.push({ pcm: frame, speech, db });
       this.run = speech ? this.run + 1 : 0;
       if (!this.open) {
@@ -117,13 +127,13 @@ export class SpeechGate {
     return concatPcm16(out);
   }
 
-  private judge(frame: Int16Array): { speech: boolean; db: number } {
+  private judge(frame: Int16Array): { speech: boolean; db: number; hiss: boolean } {
     const { db, zcr } = frameLevel(frame);
     const floor = this.floor.current(db);
     // The second rule catches fricatives ("s", "f"): quiet, but with many zero crossings.
     const speech = (db > floor + MARGIN_DB && db > GATE_DB) || (db > floor + MARGIN_DB / 2 && db > GATE_DB - 5 && zcr > 0.25);
     this.floor.update(db);
-    return { speech, db };
+    return { speech, db, hiss: !speech && db < floor + HISS_DB };
   }
 
   /** Releases held frames from index `from` on (earlier ones are dropped). */

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import createModule, { type Decoder, type DictEntry, type SoundSwallowerModule } from 'soundswallower';
 import { pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
-import { GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf } from './grammar.js';
+import { GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf, type JsgfOptions } from './grammar.js';
 import { SpeechGate } from './speechGate.js';
 import { SAMPLE_RATE_HZ, type Grammar, type Recognition, type RecognitionStream, type SpeechToText } from './types.js';
 
@@ -30,6 +30,10 @@ export interface SphinxSttOptions {
    * 100): a short phrase plus "silence" over the rest of a sentence is a sentence outside the grammar.
    */
   maxFillerSpeechMs?: number;
+  /** Prior of "not understood" against the phrases (see {@link JsgfOptions.garbageWeight}; default 1). */
+  garbageWeight?: number;
+  /** Extra soundswallower decoder settings (e.g. `{ remove_noise: false }`), for tuning; they override the defaults. */
+  decoderConfig?: Readonly<Record<string, string | number | boolean>>;
   /** Called once per grammar that had phrases with unknown words (they are dropped, never a crash). */
   onDroppedPhrases?: (dropped: DroppedPhrases) => void;
 }
@@ -125,6 +129,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
   const ss = await loadSoundSwallower();
   const maxDecoders = Math.max(1, options.maxDecoders ?? 4);
   const wip = options.wordInsertionPenalty ?? 0.01;
+  const garbageWeight = options.garbageWeight ?? 1;
   const maxFillerFrames = Math.round((options.maxFillerSpeechMs ?? 100) / 10);
   const garbageWords: DictEntry[] = GARBAGE_PHONES.map((p) => [GARBAGE_PREFIX + p.toLowerCase(), p]);
   const extraWords: DictEntry[] = (options.pronunciations ?? []).map(([w, p]) => [normalizePhrase(w), p]);
@@ -136,7 +141,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
   let disposed = false;
 
   const newDecoder = async (): Promise<Decoder> => {
-    const decoder = new ss.Decoder({ samprate: SAMPLE_RATE_HZ, wip, loglevel: 'ERROR' });
+    const decoder = new ss.Decoder({ samprate: SAMPLE_RATE_HZ, wip, loglevel: 'ERROR', ...options.decoderConfig });
     await decoder.initialize();
     decoder.add_words(...garbageWords, ...extraWords);
     return decoder;
@@ -170,7 +175,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
     // With every phrase dropped the garbage loop alone remains, so everything is "not understood" rather than a crash.
     const jsgf =
       kept.length > 0
-        ? toJsgf({ phrases: kept }, { garbageLoop: true })
+        ? toJsgf({ phrases: kept }, { garbageLoop: true, garbageWeight })
         : toJsgf({ phrases: [garbageWords.map(([w]) => w).join(' ')] }, { garbageLoop: true });
     const result: Compiled = { jsgf, dropped: { unknownWords: [...unknown].sort(), phrases: dropped } };
     compiled.set(key, result);
