@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { semanticEagernessToSilenceMs, ServerVad, type VadEvent } from '../../../server/emulator/speech/energyVad.js';
 import { SAMPLE_RATE_HZ } from '../../../server/emulator/speech/types.js';
-import { addWhiteNoise, disposePlayerSpeech, synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
+import { addWhiteNoise, disposePlayerSpeech, synthesizePlayerSpeech, withNoisePadding, withSilence } from '../../support/speechFixtures.js';
 
 const msToSamples = (ms: number): number => Math.round((ms * SAMPLE_RATE_HZ) / 1000);
 
@@ -64,6 +64,18 @@ describe('ServerVad', () => {
     expect(events.map((e) => e.type)).toEqual(['speech_started', 'speech_stopped']);
     expectWithin(startMs(events[0]), 1000 + bounds.startMs, 100);
     expectWithin(endMs(events[1]), 1000 + bounds.endMs, 100);
+  });
+
+  it('finds start and end of speech in a -60 dBFS noise floor after seconds of noise', () => {
+    const audio = withNoisePadding(speech, 3000, 2000, -60);
+    const events = run(new ServerVad({ prefixPaddingMs: 0, silenceDurationMs: 500 }), audio);
+    expect(events.map((e) => e.type)).toEqual(['speech_started', 'speech_stopped']);
+    expectWithin(startMs(events[0]), 3000 + bounds.startMs, 100);
+    expectWithin(endMs(events[1]), 3000 + bounds.endMs, 100);
+  });
+
+  it.each([-66, -60, -50, -40])('does not trigger on a %d dBFS noise floor alone', (dbfs) => {
+    expect(run(new ServerVad(), addWhiteNoise(new Int16Array(msToSamples(8000)), dbfs))).toEqual([]);
   });
 
   it('moves audio_start_ms back by the prefix padding, floored at 0', () => {
