@@ -1,7 +1,7 @@
 // Trims non-speech off both ends of an utterance before it reaches the decoder. Seconds of microphone hiss around a
 // short phrase (a push-to-talk key held early and released late) were decoded as garbage phones or made the
 // recognizer give up; with the speech and a short margin only, the same phrase is recognised (see the STT bench).
-// The hiss left in the margins and pauses is turned down, because the acoustic model hears white hiss as fricatives.
+// The hiss left in the margins and pauses is silenced, because the acoustic model hears white hiss as fricatives.
 import { concatPcm16 } from '../../../plugin/shared/pcm16.js';
 import { frameLevel, NoiseFloor } from './energyVad.js';
 import { SAMPLE_RATE_HZ } from './types.js';
@@ -24,19 +24,14 @@ const ONSET_FRAMES = 4;
 const MARGIN_DB = 10;
 /** …and above this absolute level, so a quiet room's hiss never counts as speech however it fluctuates. */
 const GATE_DB = -60;
-/** Frames within this much of the noise floor are hiss, not a weak onset or tail. */
-const HISS_DB = 6;
-/**
- * Gain for released hiss frames (-30 dB). The acoustic model hears white hiss as "f", "s" or "th" (a fricative
- * garbage path then beats a short word like "hello"), but decodes near-digital silence reliably.
- */
-const HISS_GAIN = 0.03;
+/** Frames within this much of the noise floor are hiss, not a weak onset or tail (6 dB left "hello" at -66 dBFS rejected). */
+const HISS_DB = 12;
 
 /**
  * Streams audio through, holding back what is not (yet) known to be speech: nothing is released before the first
  * speech onset except `leadMs` before it, a pause is released only once speech resumes, and {@link end} releases just
  * `tailMs` after the last speech. Speech is judged against an adaptive noise floor, as in `ServerVad`; released frames
- * within a few dB of that floor are attenuated by 30 dB.
+ * within 12 dB of that floor are replaced by digital silence.
  *
  * @example
  * const gate = new SpeechGate();
@@ -95,7 +90,9 @@ export class SpeechGate {
     for (; offset + this.frameSize <= data.length; offset += this.frameSize) {
       const frame = data.slice(offset, offset + this.frameSize);
       const { speech, db, hiss } = this.judge(frame);
-      if (hiss) for (let i = 0; i < frame.length; i++) frame[i] = Math.round((frame[i] ?? 0) * HISS_GAIN);
+      // Hiss becomes digital silence: the acoustic model hears white hiss as "f", "s" or "th" (a fricative garbage
+      // path then beats a short word like "hello"; still so at -30 dB), but decodes digital silence reliably.
+      if (hiss) frame.fill(0);
       this.held.push({ pcm: frame, speech, db });
       this.run = speech ? this.run + 1 : 0;
       if (!this.open) {

@@ -1,6 +1,7 @@
 // Local grammar-based STT on soundswallower (PocketSphinx in WASM). Every persona gets a JSGF grammar of the phrases it
 // understands plus a phone-loop "garbage" alternative, so speech outside the grammar is rejected instead of being
-// forced onto the nearest phrase (see the offline-speech reference, §2.3).
+// forced onto the nearest phrase (see the offline-speech reference, §2.3). A speech gate (speechGate.ts) trims the
+// microphone's hiss off both ends first, and a result that explains clear speech as silence is rejected too.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import createModule, { type Decoder, type DictEntry, type SoundSwallowerModule } from 'soundswallower';
@@ -269,7 +270,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
             slot.decoder.stop();
             const text = cleanHypothesis(slot.decoder.get_text());
             if (text === null) return { text };
-            const words = (slot.decoder.get_alignment().w ?? []) as AlignedWord[];
+            const words: AlignedWord[] = slot.decoder.get_alignment().w ?? [];
             return { text: speechInFillers(words, gate) > maxFillerFrames ? null : text };
           } finally {
             slot.busy = false;

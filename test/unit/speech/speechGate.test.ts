@@ -27,7 +27,7 @@ describe('SpeechGate', () => {
     expect(gate.heardSpeech).toBe(false);
   });
 
-  it('cuts seconds of noise around a short phrase down to the phrase and about 300 ms each side, with the hiss turned down', () => {
+  it('cuts seconds of noise around a short phrase down to the phrase and about 300 ms each side, with the hiss silenced', () => {
     const gate = new SpeechGate();
     const released = gateAll(gate, withNoisePadding(speech, 2500, 3000, -60));
     const leadMs = gate.releasedSpeechFrames.indexOf(true) * 10;
@@ -35,7 +35,7 @@ describe('SpeechGate', () => {
     expect(leadMs).toBeLessThanOrEqual(350);
     expect(ms(released.length)).toBeGreaterThan(ms(speech.length));
     expect(ms(released.length - speech.length)).toBeLessThan(900);
-    // -60 dBFS is 33 in PCM16 units; 30 dB down leaves about 1.
+    // -60 dBFS is 33 in PCM16 units; the lead before the speech is hiss only.
     expect(rms(released.subarray(0, 2400)) * 32768).toBeLessThan(3);
     expect(rms(released) * 32768).toBeGreaterThan(1000);
   });
