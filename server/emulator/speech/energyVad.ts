@@ -28,6 +28,51 @@ const FLOOR_MIN_DB = -90;
 /** The first frame seeds the floor, capped so a stream that opens mid-sentence still gets a low floor. */
 const FLOOR_INITIAL_MAX_DB = -40;
 
+/** Level (dBFS, floored at -90) and zero-crossing rate (crossings per sample) of one frame of PCM16. */
+export function frameLevel(samples: Int16Array): { db: number; zcr: number } {
+  let energy = 0;
+  let crossings = 0;
+  let prev = samples[0] ?? 0;
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i] ?? 0;
+    energy += v * v;
+    if ((v >= 0) !== (prev >= 0)) crossings++;
+    prev = v;
+  }
+  const n = Math.max(1, samples.length);
+  return { db: Math.max(FLOOR_MIN_DB, 10 * Math.log10(energy / n / (32768 * 32768) + 1e-12)), zcr: crossings / n };
+}
+
+/**
+ * Adaptive noise floor: follows the quietest recent frames (fast fall, slow rise), so speech is judged against the
+ * hiss the microphone really has rather than against digital silence.
+ */
+export class NoiseFloor {
+  private floorDb: number | undefined;
+  private readonly riseDbPerFrame: number;
+
+  /** `frameMs` is how often {@link update} is called. */
+  constructor(frameMs: number) {
+    this.riseDbPerFrame = (FLOOR_RISE_DB_PER_S * frameMs) / 1000;
+  }
+
+  /** The floor to judge a frame of level `db` against (seeded by the first frame). */
+  current(db: number): number {
+    return this.floorDb ?? Math.min(db, FLOOR_INITIAL_MAX_DB);
+  }
+
+  /** Learns from a frame after it was judged. */
+  update(db: number): void {
+    const floor = this.current(db);
+    this.floorDb = db < floor ? db : floor + this.riseDbPerFrame;
+  }
+
+  /** Forgets what was learned. */
+  reset(): void {
+    this.floorDb = undefined;
+  }
+}
+
 /**
  * Server-side VAD: push PCM16 chunks of any size, get `speech_started` / `speech_stopped` events.
  *
@@ -49,7 +94,7 @@ export class ServerVad {
   private readonly silenceFrames: number;
   private pending = new Int16Array(0);
   private frameIndex = 0;
-  private floorDb: number | undefined;
+  private readonly floor = new NoiseFloor(FRAME_MS);
   private inSpeech = false;
   private speechRun = 0;
   private silenceRun = 0;
@@ -108,7 +153,7 @@ export class ServerVad {
   reset(): void {
     this.pending = new Int16Array(0);
     this.frameIndex = 0;
-    this.floorDb = undefined;
+    this.floor.reset();
     this.inSpeech = false;
     this.speechRun = 0;
     this.silenceRun = 0;
@@ -116,24 +161,12 @@ export class ServerVad {
   }
 
   private frame(samples: Int16Array): VadEvent | undefined {
-    let energy = 0;
-    let crossings = 0;
-    let prev = samples[0] ?? 0;
-    for (let i = 0; i < samples.length; i++) {
-      const v = samples[i] ?? 0;
-      energy += v * v;
-      if ((v >= 0) !== (prev >= 0)) crossings++;
-      prev = v;
-    }
-    const db = Math.max(FLOOR_MIN_DB, 10 * Math.log10(energy / samples.length / (32768 * 32768) + 1e-12));
-    const zcr = crossings / samples.length;
-    let floor = this.floorDb ?? Math.min(db, FLOOR_INITIAL_MAX_DB);
+    const { db, zcr } = frameLevel(samples);
+    const floor = this.floor.current(db);
     const isSpeech =
       (db > floor + this.marginDb && db > this.gateDb) ||
       (db > floor + this.marginDb / 2 && db > this.gateDb - 5 && zcr > 0.25);
-    // Fast fall, slow rise: the floor follows the quietest recent audio.
-    floor = db < floor ? db : floor + (FLOOR_RISE_DB_PER_S * FRAME_MS) / 1000;
-    this.floorDb = floor;
+    this.floor.update(db);
 
     const index = this.frameIndex++;
     if (isSpeech) {

@@ -57,6 +57,11 @@ export function grammarKey(grammar: Grammar): string {
 export interface JsgfOptions {
   /** Adds the phone-loop alternative so out-of-grammar speech matches garbage instead of a phrase (the words `gph_*` must be in the dictionary). */
   garbageLoop?: boolean;
+  /**
+   * Prior of the garbage alternative against the phrases (default 1). Below 1 it takes more evidence to call speech
+   * "not understood": a short word in mic noise ("hello", 4 phones) otherwise loses to 4 garbage phones.
+   */
+  garbageWeight?: number;
 }
 
 /** Renders a grammar as JSGF with a public `<utterance>` rule. @throws Error when the grammar has no phrases. */
@@ -66,7 +71,10 @@ export function toJsgf(grammar: Grammar, options: JsgfOptions = {}): string {
   const lines = ['#JSGF V1.0;', 'grammar npc;'];
   if (options.garbageLoop) {
     const loop = GARBAGE_PHONES.map((p) => GARBAGE_PREFIX + p.toLowerCase()).join(' | ');
-    lines.push('public <utterance> = <phrase> | <garbage>;', `<garbage> = (${loop})+;`);
+    const weight = options.garbageWeight ?? 1;
+    // JSGF weights are plain probabilities (not scaled by the language weight), so only extreme ones matter.
+    const top = weight === 1 ? '<phrase> | <garbage>' : `/1/ <phrase> | /${weight.toExponential()}/ <garbage>`;
+    lines.push(`public <utterance> = ${top};`, `<garbage> = (${loop})+;`);
   } else {
     lines.push('public <utterance> = <phrase>;');
   }

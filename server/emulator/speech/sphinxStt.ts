@@ -1,11 +1,13 @@
 // Local grammar-based STT on soundswallower (PocketSphinx in WASM). Every persona gets a JSGF grammar of the phrases it
 // understands plus a phone-loop "garbage" alternative, so speech outside the grammar is rejected instead of being
-// forced onto the nearest phrase (see the offline-speech reference, §2.3).
+// forced onto the nearest phrase (see the offline-speech reference, §2.3). A speech gate (speechGate.ts) trims the
+// microphone's hiss off both ends first, and a result that explains clear speech as silence is rejected too.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import createModule, { type Decoder, type DictEntry, type SoundSwallowerModule } from 'soundswallower';
 import { pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
-import { GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf } from './grammar.js';
+import { GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf, type JsgfOptions } from './grammar.js';
+import { SpeechGate } from './speechGate.js';
 import { SAMPLE_RATE_HZ, type Grammar, type Recognition, type RecognitionStream, type SpeechToText } from './types.js';
 
 /** Phrases left out of a grammar because some of their words have no pronunciation. */
@@ -24,6 +26,15 @@ export interface SphinxSttOptions {
   pronunciations?: readonly DictEntry[];
   /** Word-insertion penalty; 0.01 makes the many-word garbage path expensive enough (reference §2.3). */
   wordInsertionPenalty?: number;
+  /**
+   * Most speech (ms, by energy) the decoder may explain as silence or noise before the result is rejected (default
+   * 100): a short phrase plus "silence" over the rest of a sentence is a sentence outside the grammar.
+   */
+  maxFillerSpeechMs?: number;
+  /** Prior of "not understood" against the phrases (see {@link JsgfOptions.garbageWeight}; default 1). */
+  garbageWeight?: number;
+  /** Extra soundswallower decoder settings (e.g. `{ remove_noise: false }`), for tuning; they override the defaults. */
+  decoderConfig?: Readonly<Record<string, string | number | boolean>>;
   /** Called once per grammar that had phrases with unknown words (they are dropped, never a crash). */
   onDroppedPhrases?: (dropped: DroppedPhrases) => void;
 }
@@ -69,6 +80,33 @@ function loadSoundSwallower(): Promise<SoundSwallowerModule> {
   return modulePromise;
 }
 
+/** Word alignment of a decoder result; times in seconds from the first decoded sample. */
+interface AlignedWord {
+  t: string;
+  b: number;
+  d: number;
+}
+
+/** Fillers the decoder inserts between words: silence `<sil>`, sentence marks `<s>`, noise words like `[NOISE]`. */
+const isFiller = (word: string): boolean => word.startsWith('<') || word.startsWith('[');
+
+/** How far below the loudest frame a frame still counts as clearly spoken (not a breath or a fading tail). */
+const LOUD_RANGE_DB = 30;
+
+/** 10 ms frames of clear speech (per the gate's flags and levels) that the decoder aligned to silence or noise words. */
+function speechInFillers(words: readonly AlignedWord[], gate: SpeechGate): number {
+  const flags = gate.releasedSpeechFrames;
+  const levels = gate.releasedFrameDb;
+  const loud = levels.reduce((a, b) => Math.max(a, b), -Infinity) - LOUD_RANGE_DB;
+  let frames = 0;
+  for (const w of words) {
+    if (!isFiller(w.t)) continue;
+    const to = Math.min(flags.length, Math.round((w.b + w.d) * 100));
+    for (let k = Math.max(0, Math.round(w.b * 100)); k < to; k++) if (flags[k] && (levels[k] ?? -Infinity) > loud) frames++;
+  }
+  return frames;
+}
+
 /** Turns a decoder hypothesis into recognised text: alternates "(2)" stripped, garbage means "not understood". */
 function cleanHypothesis(raw: string): string | null {
   const words = raw
@@ -92,6 +130,8 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
   const ss = await loadSoundSwallower();
   const maxDecoders = Math.max(1, options.maxDecoders ?? 4);
   const wip = options.wordInsertionPenalty ?? 0.01;
+  const garbageWeight = options.garbageWeight ?? 1;
+  const maxFillerFrames = Math.round((options.maxFillerSpeechMs ?? 100) / 10);
   const garbageWords: DictEntry[] = GARBAGE_PHONES.map((p) => [GARBAGE_PREFIX + p.toLowerCase(), p]);
   const extraWords: DictEntry[] = (options.pronunciations ?? []).map(([w, p]) => [normalizePhrase(w), p]);
   const slots: Slot[] = [];
@@ -102,7 +142,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
   let disposed = false;
 
   const newDecoder = async (): Promise<Decoder> => {
-    const decoder = new ss.Decoder({ samprate: SAMPLE_RATE_HZ, wip, loglevel: 'ERROR' });
+    const decoder = new ss.Decoder({ samprate: SAMPLE_RATE_HZ, wip, loglevel: 'ERROR', ...options.decoderConfig });
     await decoder.initialize();
     decoder.add_words(...garbageWords, ...extraWords);
     return decoder;
@@ -136,7 +176,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
     // With every phrase dropped the garbage loop alone remains, so everything is "not understood" rather than a crash.
     const jsgf =
       kept.length > 0
-        ? toJsgf({ phrases: kept }, { garbageLoop: true })
+        ? toJsgf({ phrases: kept }, { garbageLoop: true, garbageWeight })
         : toJsgf({ phrases: [garbageWords.map(([w]) => w).join(' ')] }, { garbageLoop: true });
     const result: Compiled = { jsgf, dropped: { unknownWords: [...unknown].sort(), phrases: dropped } };
     compiled.set(key, result);
@@ -192,6 +232,7 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
       const key = grammarKey(grammar);
       const { jsgf } = compile(grammar);
       let slot = acquire(key, jsgf);
+      const gate = new SpeechGate();
       // Audio that arrived while every decoder was busy; it is decoded as soon as one frees up.
       let backlog: Float32Array[] = [];
       let partial = '';
@@ -215,18 +256,22 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
       const stream: RecognitionStream = {
         write(pcm) {
           if (ended) return partial;
-          feed(pcm16ToFloat(pcm));
+          const speech = gate.push(pcm);
+          if (speech.length > 0) feed(pcm16ToFloat(speech));
           return partial;
         },
         end(): Recognition {
           if (ended) return { text: null };
           ended = true;
-          feed(new Float32Array(0));
+          feed(pcm16ToFloat(gate.end()));
           // Still no free decoder: more simultaneous utterances than maxDecoders. Not understood, rather than block.
           if (!slot) return { text: null };
           try {
             slot.decoder.stop();
-            return { text: cleanHypothesis(slot.decoder.get_text()) };
+            const text = cleanHypothesis(slot.decoder.get_text());
+            if (text === null) return { text };
+            const words: AlignedWord[] = slot.decoder.get_alignment().w ?? [];
+            return { text: speechInFillers(words, gate) > maxFillerFrames ? null : text };
           } finally {
             slot.busy = false;
           }
@@ -245,7 +290,8 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
   // Warm-up: the first decodes are slow while V8 tiers the WASM up.
   const warm = stt.start({ phrases: ['hello'] });
   const noise = new Int16Array(SAMPLE_RATE_HZ / 2);
-  for (let i = 0; i < noise.length; i++) noise[i] = Math.round(Math.sin(i * 0.3) * 300);
+  // Loud enough for the speech gate to pass it to the decoder, which is what needs warming up.
+  for (let i = 0; i < noise.length; i++) noise[i] = Math.round(Math.sin(i * 0.3) * 3000);
   warm.write(noise);
   warm.end();
   return stt;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { semanticEagernessToSilenceMs, ServerVad, type VadEvent } from '../../../server/emulator/speech/energyVad.js';
 import { SAMPLE_RATE_HZ } from '../../../server/emulator/speech/types.js';
-import { disposePlayerSpeech, synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
+import { addWhiteNoise, disposePlayerSpeech, synthesizePlayerSpeech, withNoisePadding, withSilence } from '../../support/speechFixtures.js';
 
 const msToSamples = (ms: number): number => Math.round((ms * SAMPLE_RATE_HZ) / 1000);
 
@@ -25,16 +25,6 @@ function run(vad: ServerVad, pcm: Int16Array): Array<VadEvent & { atMs: number }
     for (const e of vad.push(pcm.subarray(i, end))) out.push({ ...e, atMs: (end / SAMPLE_RATE_HZ) * 1000 });
   }
   return out;
-}
-
-/** Deterministic white noise (LCG) at the given RMS in dBFS, added in place. */
-function addNoise(pcm: Int16Array, dbfs: number): Int16Array {
-  const amp = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
-  let seed = 12345;
-  return Int16Array.from(pcm, (v) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return Math.max(-32768, Math.min(32767, Math.round(v + (seed / 2147483648 - 0.5) * 2 * amp)));
-  });
 }
 
 function startMs(e: VadEvent | undefined): number {
@@ -69,11 +59,23 @@ describe('ServerVad', () => {
   });
 
   it('still finds the speech under white noise 30 dB below it', () => {
-    const audio = addNoise(withSilence(speech, 1000, 1500), -50);
+    const audio = addWhiteNoise(withSilence(speech, 1000, 1500), -50);
     const events = run(new ServerVad({ prefixPaddingMs: 0, silenceDurationMs: 500 }), audio);
     expect(events.map((e) => e.type)).toEqual(['speech_started', 'speech_stopped']);
     expectWithin(startMs(events[0]), 1000 + bounds.startMs, 100);
     expectWithin(endMs(events[1]), 1000 + bounds.endMs, 100);
+  });
+
+  it('finds start and end of speech in a -60 dBFS noise floor after seconds of noise', () => {
+    const audio = withNoisePadding(speech, 3000, 2000, -60);
+    const events = run(new ServerVad({ prefixPaddingMs: 0, silenceDurationMs: 500 }), audio);
+    expect(events.map((e) => e.type)).toEqual(['speech_started', 'speech_stopped']);
+    expectWithin(startMs(events[0]), 3000 + bounds.startMs, 100);
+    expectWithin(endMs(events[1]), 3000 + bounds.endMs, 100);
+  });
+
+  it.each([-66, -60, -50, -40])('does not trigger on a %d dBFS noise floor alone', (dbfs) => {
+    expect(run(new ServerVad(), addWhiteNoise(new Int16Array(msToSamples(8000)), dbfs))).toEqual([]);
   });
 
   it('moves audio_start_ms back by the prefix padding, floored at 0', () => {

@@ -26,5 +26,7 @@ describe('grammar', () => {
     expect(withLoop).toContain('public <utterance> = <phrase> | <garbage>;');
     expect(withLoop).toMatch(/<garbage> = \(gph_aa \| .* \| gph_zh\)\+;/);
     expect(() => toJsgf({ phrases: ['?!'] })).toThrow(/no phrases/);
+    const weighted = toJsgf({ phrases: ['hello'] }, { garbageLoop: true, garbageWeight: 1e-10 });
+    expect(weighted).toContain('public <utterance> = /1/ <phrase> | /1e-10/ <garbage>;');
   });
 });

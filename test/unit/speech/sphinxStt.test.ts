@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGrammar } from '../../../server/emulator/speech/grammar.js';
 import { createSphinxStt, type DroppedPhrases, type SphinxStt } from '../../../server/emulator/speech/sphinxStt.js';
 import type { Grammar } from '../../../server/emulator/speech/types.js';
-import { disposePlayerSpeech, synthesizePlayerSpeech, withSilence, type PlayerVoice } from '../../support/speechFixtures.js';
+import {
+  addDither,
+  addWhiteNoise,
+  disposePlayerSpeech,
+  resampleRoundTrip,
+  synthesizePlayerSpeech,
+  withNoisePadding,
+  withSilence,
+  type PlayerVoice,
+} from '../../support/speechFixtures.js';
 
 const PERSONA_PHRASES = [
   'where is the blacksmith',
@@ -12,6 +21,8 @@ const PERSONA_PHRASES = [
   'how much is the potion',
   'do you have any work for me',
   'take me to the castle',
+  'please open the gate',
+  'what do i have',
 ];
 const IN_GRAMMAR = [...PERSONA_PHRASES, 'hello', 'goodbye', 'what is your name'];
 const OUT_OF_GRAMMAR = [
@@ -57,6 +68,45 @@ describe('sphinx STT', () => {
     for (const phrase of OUT_OF_GRAMMAR) results.push({ phrase, heard: (await recognise(phrase, voice)).text });
     const rejected = results.filter((r) => r.heard === null);
     expect(rejected.length, JSON.stringify(results)).toBeGreaterThanOrEqual(4);
+  });
+
+  /** What a microphone adds to the clean fixture; none of it is audible next to the speech. */
+  const NOISY: Record<string, (pcm: Int16Array) => Int16Array> = {
+    '±1 LSB dither': (pcm) => addDither(withSilence(pcm, 300, 300)),
+    'white noise at -66 dBFS': (pcm) => addWhiteNoise(withSilence(pcm, 300, 300), -66),
+    'white noise at -60 dBFS': (pcm) => addWhiteNoise(withSilence(pcm, 300, 300), -60),
+    'a 48 kHz round trip and -66 dBFS noise': (pcm) => addWhiteNoise(resampleRoundTrip(withSilence(pcm, 300, 300)), -66),
+  };
+
+  it.each(Object.keys(NOISY))('recognises in-grammar phrases with %s', async (condition) => {
+    const results = [];
+    for (const voice of ['awb', 'slt'] as const) {
+      for (const phrase of ['give me a sword', 'please open the gate', 'what do i have', 'hello']) {
+        const pcm = NOISY[condition]!(await synthesizePlayerSpeech(phrase, voice));
+        const stream = stt.start(grammar);
+        for (let i = 0; i < pcm.length; i += 2400) stream.write(pcm.subarray(i, i + 2400));
+        results.push({ phrase, voice, heard: stream.end().text });
+      }
+    }
+    expect(results.filter((r) => r.heard !== r.phrase), JSON.stringify(results)).toEqual([]);
+  });
+
+  it('recognises a short phrase inside a 6 s noisy commit', async () => {
+    for (const voice of ['awb', 'slt'] as const) {
+      const phrase = await synthesizePlayerSpeech('hello', voice);
+      const before = 2500;
+      const pcm = withNoisePadding(phrase, before, 6000 - before - (phrase.length / 24), -60);
+      expect(pcm.length).toBe(6 * 24_000);
+      const stream = stt.start(grammar);
+      stream.write(pcm);
+      expect(stream.end().text, voice).toBe('hello');
+    }
+  });
+
+  it('hears nothing in a noise floor without speech', () => {
+    const stream = stt.start(grammar);
+    stream.write(addWhiteNoise(new Int16Array(24_000 * 3), -60));
+    expect(stream.end().text).toBeNull();
   });
 
   it('reports growing partial hypotheses while audio is written', async () => {
