@@ -1,51 +1,69 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, readConfig } from './config.js';
-import { createNpcVoiceServer } from './createServer.js';
+// The `phaser-npc-voice` command (bin/phaser-npc-voice.mjs runs this file through tsx): dev, validate, init, serve.
+import { ConfigError } from './config.js';
+import { CliUsageError, type CliIo, type CommandResult } from './cli/commandLine.js';
+import { initCommand } from './cli/initCommand.js';
+import { devCommand, serveCommand } from './cli/serveCommand.js';
+import { validateCommand } from './cli/validateCommand.js';
 
-const HELP = `Usage: npm run server -- [--port <n>] [--host <h>] [--demo]
+const HELP = `Usage: phaser-npc-voice <command> [options]
 
-  --port <n>   port to listen on (0 picks a free one; default 8787)
-  --host <h>   address to bind (default 127.0.0.1)
-  --demo       also serve the demo game on the same origin (what \`npm start\` does)
-  --help       this text
+Commands:
+  dev [--port <n>] [--host <h>] [--personas <dir>]
+        the mint route and the local Realtime emulator for your personas, reloaded when a file changes
+  validate [<dir> | <file>…]
+        checks persona files (for CI): one line per problem and exit 1, or exit 0
+  init [<dir>] [--id <id>]
+        writes a starter persona and prints the code that binds it to a sprite
+  serve [--port <n>] [--host <h>] [--demo] [--personas <dir>]
+        the server for this package's demo personas (npm start = serve --demo, npm run server = serve)
 
-Environment: OPENAI_API_KEY (switches from the local emulator to OpenAI), OPENAI_BASE_URL, NPC_VOICE_MODEL,
-NPC_VOICE_ALLOWED_ORIGINS, NPC_VOICE_RATE_LIMIT, NPC_VOICE_KEY_TTL_S, NPC_VOICE_UPSTREAM_TIMEOUT_MS, NPC_VOICE_PERSONA_DIR, NPC_VOICE_MAX_SESSIONS,
-NPC_VOICE_MAX_SESSIONS_PER_KEY, NPC_VOICE_MAX_SESSIONS_PER_CLIENT, NPC_VOICE_MAX_INSTRUCTIONS_CHARS, NPC_VOICE_MAX_UTTERANCE_CHARS,
-NPC_VOICE_TTS_WORKERS, NPC_VOICE_MAX_SESSION_AUDIO_BYTES, NPC_VOICE_WS_IDLE_TIMEOUT_MS, NPC_VOICE_WS_PING_INTERVAL_MS, NPC_VOICE_KEY_SWEEP_MS,
-NPC_VOICE_HEADERS_TIMEOUT_MS, NPC_VOICE_REQUEST_TIMEOUT_MS, NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS (see README, Configuration).`;
+With no command (only options), serve runs, so \`tsx server/cli.ts --demo\` still works.
+\`phaser-npc-voice <command> --help\` describes one command.
+Persona folder default (dev, validate, init): ./assets/personas when it exists, else ./personas.
+Exit codes: 0 success, 1 failure (invalid personas, a file that exists, a server that cannot start), 2 bad usage.`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      demo: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return;
+const COMMANDS: Record<string, (io: CliIo, args: string[]) => Promise<CommandResult>> = {
+  dev: devCommand,
+  validate: validateCommand,
+  init: initCommand,
+  serve: serveCommand,
+};
+
+async function run(io: CliIo, argv: string[]): Promise<CommandResult> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first.startsWith('-')) {
+    if (first === '--help' || first === '-h') {
+      io.out(`${HELP}\n`);
+      return 0;
+    }
+    return serveCommand(io, argv);
   }
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`--port must be 0–65535, got ${values.port}`);
+  if (first === 'help') {
+    const topic = rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    if (topic) return topic(io, ['--help']);
+    io.out(`${HELP}\n`);
+    return 0;
   }
-  const config = readConfig(process.env, { port, host: values.host });
-  const server = await createNpcVoiceServer({ config, demo: values.demo });
-  process.stdout.write(`listening on ${server.url}\n`);
-  process.stdout.write(`mode: ${config.mode}${config.mode === 'emulator' ? ' (local Realtime emulator, no API key needed)' : ''}\n`);
-  if (values.demo) process.stdout.write(`demo: open ${server.url}/ in a browser\n`);
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (!command) throw new CliUsageError(`unknown command "${first}"; one of ${Object.keys(COMMANDS).join(', ')} (see \`phaser-npc-voice --help\`)`);
+  return command(io, rest);
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(1);
-});
+const io: CliIo = {
+  env: process.env,
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+run(io, process.argv.slice(2)).then(
+  (result) => {
+    if (result !== 'running') process.exitCode = result;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = err instanceof CliUsageError ? 2 : 1;
+    // A server that failed halfway may hold handles; nothing else is running here.
+    if (!(err instanceof CliUsageError || err instanceof ConfigError)) process.exit(1);
+  },
+);

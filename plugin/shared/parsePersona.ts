@@ -8,6 +8,11 @@ export interface PersonaIssue {
   message: string;
 }
 
+/** One problem as a designer reads it: `at "localVoice.voice": …`, or the message alone when it has no path. */
+export function formatPersonaIssue(issue: PersonaIssue): string {
+  return issue.path ? `at "${issue.path}": ${issue.message}` : issue.message;
+}
+
 /**
  * A persona that failed validation. The message names the file, each JSON path and what was expected, so a
  * designer can fix it without reading code.
@@ -19,7 +24,7 @@ export class PersonaError extends Error {
     readonly file: string,
     readonly issues: readonly PersonaIssue[],
   ) {
-    super(`${file}: ${issues.map((issue) => (issue.path ? `at "${issue.path}": ${issue.message}` : issue.message)).join('; ')}`);
+    super(`${file}: ${issues.map(formatPersonaIssue).join('; ')}`);
   }
 }
 
@@ -59,13 +64,26 @@ export function parsePersona(value: unknown, file: string): PersonaParseResult {
   return { ok: false, error: new PersonaError(file, issuesOf(result.error.issues)) };
 }
 
+/**
+ * Adds `(line L, column C)` to a JSON.parse message that gives only `at position N` (Node 20 does; later versions
+ * add the line themselves), so a designer can find the spot in an editor.
+ */
+function withLineAndColumn(message: string, text: string): string {
+  const match = /at position (\d+)/.exec(message);
+  if (!match || /\bline \d+/.test(message)) return message;
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
+}
+
 /** Parses persona JSON text. A file that is not JSON gets an error naming the file and the parser's complaint. */
 export function parsePersonaJson(text: string, file: string): PersonaParseResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = withLineAndColumn(err instanceof Error ? err.message : String(err), text);
     return { ok: false, error: new PersonaError(file, [{ path: '', message: `not valid JSON: ${detail}` }]) };
   }
   return parsePersona(value, file);

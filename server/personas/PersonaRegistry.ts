@@ -37,13 +37,14 @@ export class PersonaRegistry {
     return this.current;
   }
 
-  /** Reloads now; keeps the old set and logs the errors if the new one is invalid. */
+  /** Reloads now and logs the ids loaded; keeps the old set and logs the errors if the new one is invalid. */
   async reload(): Promise<boolean> {
     try {
       this.current = await loadPersonas(this.dir);
+      this.log(`personas reloaded from ${this.dir}: ${[...this.current.keys()].join(', ') || '(none)'}`);
       return true;
     } catch (err) {
-      this.log(`personas not reloaded: ${err instanceof Error ? err.message : String(err)}`);
+      this.log(`personas not reloaded, the previous ones stay in use: ${err instanceof Error ? err.message : String(err)}`);
       return false;
     }
   }

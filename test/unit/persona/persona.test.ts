@@ -106,6 +106,11 @@ describe('persona validation errors name the file, the JSON path and what was ex
     expect(!result.ok && result.error.message).toMatch(/^assets\/personas\/broken\.json: not valid JSON: /);
   });
 
+  it('a file that is not JSON says the line and column of the mistake', () => {
+    const result = parsePersonaJson('{\n  "id": "x",\n  }', 'broken.json');
+    expect(!result.ok && result.error.message).toMatch(/^broken\.json: not valid JSON: .*\(line 3,? column 3\)/);
+  });
+
   it('duplicate ids across files, and an id that does not match its file name', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'personas-'));
     const guard = await demoPersona('guard');
