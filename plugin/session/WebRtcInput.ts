@@ -84,11 +84,6 @@ export class WebRtcInput {
     this.clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
   }
 
-  /** Whether the microphone's audio now travels on the media track. */
-  get carriedByTrack(): boolean {
-    return this.onTrack;
-  }
-
   /**
    * Audio kept before the call was up (and whether its push-to-talk turn already ended): it goes first, ahead of
    * anything the microphone sends from now on.
