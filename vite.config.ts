@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { workletSource } from './build/workletSource.js';
 
 const root = fileURLToPath(new URL('./demo-game/', import.meta.url));
 
@@ -8,6 +9,7 @@ const root = fileURLToPath(new URL('./demo-game/', import.meta.url));
 export default defineConfig(({ mode }) =>
   mode === 'lib'
     ? {
+        plugins: [workletSource()],
         // Worklet modules are emitted as files next to the library and found relative to it at run time, so the
         // consuming game's bundler or server needs no configuration.
         experimental: { renderBuiltUrl: () => ({ relative: true }) },
@@ -26,6 +28,7 @@ export default defineConfig(({ mode }) =>
       }
     : {
         root,
+        plugins: [workletSource()],
         publicDir: fileURLToPath(new URL('./assets/', import.meta.url)),
         server: { host: '127.0.0.1' },
         // Pre-bundle everything up front, including what the plugin imports lazily (the Realtime SDK): a dependency

@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { workletSource } from './build/workletSource.js';
 
 // Three projects, as STYLE.md describes: `unit` (pure modules), `integration` (real server on port 0, real SDK,
 // real sockets) and `e2e` (real Chromium driving the demo). `npm test` runs unit + integration.
 export default defineConfig({
+  plugins: [workletSource()],
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -14,6 +17,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -24,6 +28,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

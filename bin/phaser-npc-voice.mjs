@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The `phaser-npc-voice` command. Until the package ships compiled server JS, it runs the TypeScript CLI through tsx
-// (a runtime dependency), the way server/emulator/speech/fliteWorkerBoot.mjs loads the flite worker.
-import { register } from 'tsx/esm/api';
+// The `phaser-npc-voice` command. The installed package runs the compiled CLI (dist/node); a checkout of the
+// repository, which has the TypeScript sources and tsx (a devDependency), runs them directly so no build is needed.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../server/cli.ts');
+const source = new URL('../server/cli.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/node/server/cli.js');
+}

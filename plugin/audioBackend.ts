@@ -65,8 +65,11 @@ export interface MicSource {
   close(): void;
 }
 
-/** Why the microphone cannot be used. */
-export type MicUnavailableReason = 'denied' | 'absent' | 'unsupported';
+/**
+ * Why the microphone cannot be used: the player `denied` it, there is no device (`absent`), the page's
+ * Content-Security-Policy `blocked` the capture worklet, or the page cannot capture audio (`unsupported`).
+ */
+export type MicUnavailableReason = 'denied' | 'absent' | 'blocked' | 'unsupported';
 
 /**
  * Factories for the audio layer. Pass `{ createMixer: (o) => new VoiceMixer(o), openMic: MicCapture.open }` from
@@ -74,7 +77,7 @@ export type MicUnavailableReason = 'denied' | 'absent' | 'unsupported';
  */
 export interface AudioBackend {
   createMixer(options: { context: AudioContext; destination: AudioNode; duck?: DuckOptions }): VoiceMixerLike;
-  /** @throws an error with `reason: 'denied' | 'absent' | 'unsupported'` when the microphone is unavailable. */
+  /** @throws an error with `reason: 'denied' | 'absent' | 'blocked' | 'unsupported'` when the microphone is unavailable. */
   openMic(context: AudioContext, options?: Record<string, unknown>): Promise<MicSource>;
 }
 
@@ -82,7 +85,7 @@ export interface AudioBackend {
 export function micUnavailableReason(err: unknown): MicUnavailableReason {
   if (typeof err === 'object' && err !== null && 'reason' in err) {
     const reason = (err as { reason: unknown }).reason;
-    if (reason === 'denied' || reason === 'absent' || reason === 'unsupported') return reason;
+    if (reason === 'denied' || reason === 'absent' || reason === 'blocked' || reason === 'unsupported') return reason;
   }
   if (typeof err === 'object' && err !== null && 'name' in err) {
     const name = (err as { name: unknown }).name;

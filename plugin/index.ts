@@ -10,3 +10,4 @@ export type { AudioBackend, VoiceOutput, VoiceMixerLike, MicSource, MicUnavailab
 export type { EphemeralKey } from './session/mintClient.js';
 export { parsePersona, parsePersonaJson, PersonaError, type PersonaIssue, type PersonaParseResult } from './shared/parsePersona.js';
 export type { Persona, PersonaInput } from './shared/personaSchema.js';
+export { personaSessionConfig, type PersonaSessionConfig } from './shared/sessionConfig.js';

@@ -196,7 +196,7 @@ export class VillageScene extends Phaser.Scene {
         hud.showNotice(`${npc.persona.displayName} used ${name.replace(/_/g, ' ')}`);
       },
       micUnavailable: (reason) =>
-        hud.setTextOnly(reason === 'denied' ? 'Microphone permission was denied.' : reason === 'absent' ? 'No microphone found.' : 'The microphone is not available here.'),
+        hud.setTextOnly(reason === 'denied' ? 'Microphone permission was denied.' : reason === 'absent' ? 'No microphone found.' : reason === 'blocked' ? 'The page blocked the microphone (security policy).' : 'The microphone is not available here.'),
       error: (code, message, npc) => this.deps.onVoiceError(code, message, npc),
       personaUpdated: (id) => {
         this.personaReloads.push(id);

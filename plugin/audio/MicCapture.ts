@@ -1,9 +1,9 @@
 import type { MicSource, MicUnavailableReason } from '../audioBackend.js';
 import { levelFromRms, smoothLevel } from './level.js';
-import { loadWorkletModule } from './loadWorklet.js';
+import { loadWorkletModule, WorkletLoadError } from './loadWorklet.js';
 import { MicUnavailableError } from './MicUnavailableError.js';
 import { MIC_CAPTURE_PROCESSOR, type MicChunk, type MicCommand, type MicProcessorOptions } from './micCaptureMessages.js';
-import { micCaptureWorkletUrl } from './workletUrls.js';
+import { micCaptureWorklet } from './workletUrls.js';
 
 /** Echo cancellation keeps the NPC's own voice out of the mic; the other two make quiet and noisy rooms usable. */
 export const DEFAULT_MIC_CONSTRAINTS: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
@@ -55,7 +55,7 @@ export class MicCapture implements MicSource {
    * Asks for the microphone and starts capturing into `context`. A standalone function (no `this`), so it can be
    * passed around as `openMic: MicCapture.open`.
    *
-   * @throws MicUnavailableError with `reason` 'denied', 'absent' or 'unsupported'; never anything else.
+   * @throws MicUnavailableError with `reason` 'denied', 'absent', 'blocked' or 'unsupported'; never anything else.
    */
   static async open(context: AudioContext, options: MicCaptureOptions = {}): Promise<MicCapture> {
     const devices = options.mediaDevices ?? (globalThis as { navigator?: { mediaDevices?: MediaDevices } }).navigator?.mediaDevices;
@@ -64,7 +64,7 @@ export class MicCapture implements MicSource {
     }
     // The worklet loads while the permission prompt (or the device) is opening: awaiting it after getUserMedia lost
     // the player's first quarter second or more. A failure is reported below, once there is a stream to stop.
-    const workletLoaded = loadWorkletModule(context, options.workletUrl ?? micCaptureWorkletUrl).then(
+    const workletLoaded = loadWorkletModule(context, options.workletUrl ?? micCaptureWorklet).then(
       () => null,
       (err: unknown) => ({ err }),
     );
@@ -94,6 +94,7 @@ export class MicCapture implements MicSource {
       return new MicCapture(stream, track, source, node, sink);
     } catch (err) {
       stopAll();
+      if (err instanceof WorkletLoadError && err.kind === 'csp') throw new MicUnavailableError('blocked', `could not start audio capture: ${err.message}`, { cause: err });
       throw new MicUnavailableError('unsupported', `could not start audio capture: ${messageOf(err)}`, { cause: err });
     }
   }

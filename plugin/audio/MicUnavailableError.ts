@@ -2,8 +2,9 @@ import type { MicUnavailableReason } from '../audioBackend.js';
 import { NpcVoiceError } from '../errors.js';
 
 /**
- * The microphone cannot be used: the player `denied` permission, there is no input device (`absent`), or the
- * browser/page cannot capture audio at all (`unsupported`: no getUserMedia, no AudioWorklet, insecure origin).
+ * The microphone cannot be used: the player `denied` permission, there is no input device (`absent`), the
+ * page's Content-Security-Policy kept the capture worklet from loading (`blocked`), or the browser/page cannot capture
+ * audio at all (`unsupported`: no getUserMedia, no AudioWorklet, insecure origin).
  */
 export class MicUnavailableError extends NpcVoiceError {
   override readonly name = 'MicUnavailableError';

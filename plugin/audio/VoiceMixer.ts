@@ -3,7 +3,7 @@ import type { Spatial } from '../shared/personaSchema.js';
 import { loadWorkletModule } from './loadWorklet.js';
 import { NpcVoice } from './NpcVoice.js';
 import { moveTo, worldToAudio } from './spatial.js';
-import { streamPlayerWorkletUrl } from './workletUrls.js';
+import { streamPlayerWorklet } from './workletUrls.js';
 
 export type { DuckableHowl, DuckOptions, DuckTarget };
 
@@ -76,7 +76,7 @@ export class VoiceMixer implements VoiceMixerLike {
     // plays a few hundred ms with degraded panning and a ~6 ms dropout (measured in the e2e harness). Creating one
     // now starts the load before the first NPC speaks.
     if (!this.loading) new PannerNode(this.context, { panningModel: 'HRTF' }).disconnect();
-    this.loading ??= loadWorkletModule(this.context, this.options.playerWorkletUrl ?? streamPlayerWorkletUrl).then(
+    this.loading ??= loadWorkletModule(this.context, this.options.playerWorkletUrl ?? streamPlayerWorklet).then(
       () => {
         this.loaded = true;
       },

@@ -1,29 +1,99 @@
-// addModule() per context and URL, once: several mixers or mic captures on one context share the load, and a
+// addModule() per context and module, once: several mixers or mic captures on one context share the load, and a
 // failed load can be retried. Keyed by context in a WeakMap so nothing outlives the context (not a singleton).
 const loads = new WeakMap<BaseAudioContext, Map<string, Promise<void>>>();
 
 /**
- * Loads an AudioWorklet module into `context` once per URL.
- *
- * @throws Error when the context has no audioWorklet (insecure origin, very old browser) or the module fails to load.
+ * An AudioWorklet module: where it is served and, as a fallback, its code. A game's dev server that pre-bundles this
+ * package (Vite's `optimizeDeps`) moves the library but not the worklet files beside it, so the URL answers 404;
+ * the code then loads from a `blob:` URL.
  */
-export function loadWorkletModule(context: BaseAudioContext, url: string): Promise<void> {
+export interface WorkletModule {
+  /** The module's URL (a file emitted by the bundler, or one the game serves itself). */
+  readonly url: string;
+  /** The bundled module code, loaded from a `blob:` URL when `url` fails. */
+  readonly source?: string;
+}
+
+/** The worklet module could not be loaded from its URL nor from its inlined code. */
+export class WorkletLoadError extends Error {
+  override readonly name = 'WorkletLoadError';
+  /** `csp`: the page's Content-Security-Policy refused the module; `failed`: any other failure. */
+  readonly kind: 'csp' | 'failed';
+  constructor(kind: 'csp' | 'failed', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
+/**
+ * Loads an AudioWorklet module into `context` once per URL: from `module.url`, else from its inlined `source`.
+ *
+ * @throws Error when the context has no audioWorklet (insecure origin, very old browser); WorkletLoadError when the
+ *   module loads from neither place (naming a Content-Security-Policy when one refused it).
+ */
+export function loadWorkletModule(context: BaseAudioContext, module: WorkletModule | string): Promise<void> {
+  const target: WorkletModule = typeof module === 'string' ? { url: module } : module;
   let byUrl = loads.get(context);
   if (!byUrl) {
     byUrl = new Map();
     loads.set(context, byUrl);
   }
-  const existing = byUrl.get(url);
+  const existing = byUrl.get(target.url);
   if (existing) return existing;
   const worklet = (context as { audioWorklet?: AudioWorklet }).audioWorklet;
   const load = worklet
-    ? worklet.addModule(url)
+    ? addWithFallback(worklet, target)
     : Promise.reject(new Error('AudioWorklet is not available (it needs a secure context: https or localhost)'));
   const map = byUrl;
   const tracked = load.catch((err: unknown) => {
-    map.delete(url);
+    map.delete(target.url);
     throw err;
   });
-  map.set(url, tracked);
+  map.set(target.url, tracked);
   return tracked;
+}
+
+async function addWithFallback(worklet: AudioWorklet, module: WorkletModule): Promise<void> {
+  const violations = watchCspViolations();
+  try {
+    try {
+      await worklet.addModule(module.url);
+      return;
+    } catch (first) {
+      if (module.source === undefined) throw failure(violations(), module.url, first);
+      const blobUrl = URL.createObjectURL(new Blob([module.source], { type: 'text/javascript' }));
+      try {
+        await worklet.addModule(blobUrl);
+      } catch (second) {
+        throw failure(violations(), `${module.url} nor from its inlined code`, second);
+      } finally {
+        URL.revokeObjectURL(blobUrl);
+      }
+    }
+  } finally {
+    violations.stop();
+  }
+}
+
+function failure(cspBlocked: string[], what: string, cause: unknown): WorkletLoadError {
+  const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  if (cspBlocked.length > 0) {
+    return new WorkletLoadError(
+      'csp',
+      `the page's Content-Security-Policy blocked the audio worklet (${cspBlocked.join(', ')}): allow blob: in script-src, or serve the worklet file from 'self' and pass its URL`,
+      { cause },
+    );
+  }
+  return new WorkletLoadError('failed', `could not load the audio worklet from ${what} (${detail})`, { cause });
+}
+
+/** Records `securitypolicyviolation` events while a load runs (only in a document; worklets report there). */
+function watchCspViolations(): (() => string[]) & { stop(): void } {
+  const seen: string[] = [];
+  const doc = (globalThis as { document?: Document }).document;
+  const onViolation = (event: SecurityPolicyViolationEvent): void => {
+    seen.push(`${event.effectiveDirective} refused ${event.blockedURI || 'inline'}`);
+  };
+  doc?.addEventListener('securitypolicyviolation', onViolation);
+  return Object.assign(() => seen, { stop: () => doc?.removeEventListener('securitypolicyviolation', onViolation) });
 }

@@ -26,7 +26,7 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   args: string[],
   options: O,
   allowPositionals = false,
-) {
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {

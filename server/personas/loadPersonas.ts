@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PersonaError, parsePersonaJson } from '../../plugin/shared/parsePersona.js';
 import type { Persona } from '../../plugin/shared/personaSchema.js';
+import { packagePath } from '../packageRoot.js';
 
 /** Where the demo personas live. */
-export const DEFAULT_PERSONA_DIR = fileURLToPath(new URL('../../assets/personas/', import.meta.url));
+export const DEFAULT_PERSONA_DIR = `${packagePath('assets', 'personas')}/`;
 
 /** Loaded personas by id. */
 export type PersonaMap = ReadonlyMap<string, Persona>;

@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import { PersonaSchema } from '../../plugin/shared/personaSchema.js';
+import { packagePath } from '../packageRoot.js';
 
 /** Where the generated JSON Schema lives; every persona names it in `$schema`. */
-export const PERSONA_JSON_SCHEMA_PATH = fileURLToPath(new URL('../../assets/persona.schema.json', import.meta.url));
+export const PERSONA_JSON_SCHEMA_PATH = packagePath('assets', 'persona.schema.json');
 
 /** The persona JSON Schema text, generated from the zod schema (input side: defaults are optional for designers). */
 export function personaJsonSchemaText(): string {

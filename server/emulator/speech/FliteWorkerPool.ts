@@ -40,7 +40,9 @@ const ReplySchema = z.union([
   z.object({ id: z.number(), ok: z.literal(false), code: z.string(), message: z.string() }),
 ]);
 
-const BOOT_URL = new URL('./fliteWorkerBoot.mjs', import.meta.url);
+// From source (tsx, vitest) a thread needs tsx to load the TypeScript worker: fliteWorkerBoot.mjs registers it. The
+// compiled package (dist/node) starts the compiled worker directly: no tsx at run time.
+const BOOT_URL = import.meta.url.endsWith('.ts') ? new URL('./fliteWorkerBoot.mjs', import.meta.url) : new URL('./fliteWorker.js', import.meta.url);
 
 function startWorker(warmUp: boolean): Promise<Worker> {
   const worker = new Worker(BOOT_URL, { workerData: { warmUp }, stdout: true, stderr: true });

@@ -1,5 +1,5 @@
-// Entry of a flite worker thread: lets the thread load the TypeScript worker module (tsx is a runtime dependency),
-// whether the parent runs under tsx, vitest or plain Node. See FliteWorkerPool.ts.
+// Entry of a flite worker thread when running from source: lets the thread load the TypeScript worker module through
+// tsx (a devDependency), whether the parent runs under tsx or vitest. The compiled package starts fliteWorker.js.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadWorkletModule, WorkletLoadError } from '../../../plugin/audio/loadWorklet.js';
+
+/** A context whose audioWorklet records what it was asked to load and fails for the URLs in `failing`. */
+function contextWith(failing: (url: string) => boolean): { context: BaseAudioContext; loaded: string[] } {
+  const loaded: string[] = [];
+  const audioWorklet = {
+    async addModule(url: string) {
+      loaded.push(url);
+      if (failing(url)) throw new DOMException('Unable to load a worklet module.', 'AbortError');
+    },
+  };
+  return { context: { audioWorklet } as unknown as BaseAudioContext, loaded };
+}
+
+describe('loadWorkletModule', () => {
+  it('loads from the URL when it answers, without touching the inlined code', async () => {
+    const { context, loaded } = contextWith(() => false);
+    await loadWorkletModule(context, { url: '/assets/player.js', source: 'registerProcessor("x", class {})' });
+    expect(loaded).toEqual(['/assets/player.js']);
+  });
+
+  it('falls back to a blob: URL of the inlined code when the URL fails (a pre-bundled dev server answers 404)', async () => {
+    const { context, loaded } = contextWith((url) => !url.startsWith('blob:'));
+    await loadWorkletModule(context, { url: '/node_modules/.vite/deps/assets/player.js', source: 'registerProcessor("x", class {})' });
+    expect(loaded).toHaveLength(2);
+    expect(loaded[1]).toMatch(/^blob:/);
+  });
+
+  it('names the URL and the cause when neither loads, and lets a later call retry', async () => {
+    const { context, loaded } = contextWith(() => true);
+    const load = loadWorkletModule(context, { url: '/assets/player.js', source: 'x' });
+    await expect(load).rejects.toBeInstanceOf(WorkletLoadError);
+    await expect(load).rejects.toThrow(/\/assets\/player\.js nor from its inlined code \(AbortError/);
+    await expect(loadWorkletModule(context, { url: '/assets/player.js', source: 'x' })).rejects.toThrow(WorkletLoadError);
+    expect(loaded).toHaveLength(4);
+  });
+
+  it('loads once per context and URL however often it is asked', async () => {
+    const { context, loaded } = contextWith(() => false);
+    await Promise.all([loadWorkletModule(context, '/a.js'), loadWorkletModule(context, { url: '/a.js' })]);
+    expect(loaded).toEqual(['/a.js']);
+  });
+});
