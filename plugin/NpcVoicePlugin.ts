@@ -1,8 +1,11 @@
-import Phaser from 'phaser';
+// A namespace import: Phaser 3's ES module has no default export (Phaser 4's has both).
+import * as Phaser from 'phaser';
 import type { NpcBinding, NpcSprite } from './NpcBinding.js';
 import { NpcVoiceController } from './NpcVoiceController.js';
-import type { NpcVoiceEventMap } from './events.js';
-import { resolveOptions, type NpcVoiceOptions } from './options.js';
+import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
+import { PERSONA_HMR_EVENT, type PersonaHmrPayload } from './shared/hmr.js';
+import { NpcVoiceConfigError } from './errors.js';
+import { resolveOptions, type NpcVoiceOptions, type Positioned } from './options.js';
 import type { Persona } from './shared/personaSchema.js';
 import type { PlayerPose } from './session/addressing.js';
 import type { GameTool } from './tools/defineGameTool.js';
@@ -20,6 +23,8 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
   /** The Phaser-free core (advanced use and tests). */
   readonly core: NpcVoiceController<G>;
   private pttKey: Phaser.Input.Keyboard.Key | null = null;
+  /** Set by setListener(); overrides the `listener` option. */
+  private listener: Positioned | 'camera' | null = null;
   private started = false;
   private destroyed = false;
 
@@ -58,8 +63,23 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
       this.pttKey.on(Phaser.Input.Keyboard.Events.DOWN, this.onTalkDown, this);
       this.pttKey.on(Phaser.Input.Keyboard.Events.UP, this.onTalkUp, this);
     }
+    globalThis.addEventListener?.(PERSONA_HMR_EVENT, this.onPersonaHmr);
     this.core.start();
   }
+
+  /**
+   * A persona file saved while the game runs under `phaser-npc-voice/vite` (its dev server validated it and sends it
+   * as a window event): applied to the NPCs that use it, like `updatePersona`.
+   */
+  private readonly onPersonaHmr = (event: Event): void => {
+    const detail = (event as CustomEvent<Partial<PersonaHmrPayload>>).detail;
+    if (typeof detail?.id !== 'string' || !this.core.getPersona(detail.id)) return;
+    try {
+      this.core.updatePersona(detail.id, detail.persona);
+    } catch (err) {
+      this.core.events.emit(NpcVoiceEvents.WARNING, 'persona_rejected', `persona "${detail.id}" not updated: ${err instanceof Error ? err.message : String(err)}`, null);
+    }
+  };
 
   private onTalkDown(): void {
     this.core.setTalking(true);
@@ -86,6 +106,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     const events = this.systems?.events;
     events?.off(Phaser.Scenes.Events.UPDATE, this.update, this);
     events?.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
+    globalThis.removeEventListener?.(PERSONA_HMR_EVENT, this.onPersonaHmr);
     if (this.pttKey) {
       this.pttKey.off(Phaser.Input.Keyboard.Events.DOWN, this.onTalkDown, this);
       this.pttKey.off(Phaser.Input.Keyboard.Events.UP, this.onTalkUp, this);
@@ -199,8 +220,23 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     return this;
   }
 
+  /**
+   * Who hears the NPCs and talks to them from now on: the player sprite (which usually exists only once the scene's
+   * `create()` ran, after the game config that holds the plugin's options), or `'camera'` (the camera centre).
+   * @throws NpcVoiceConfigError when `listener` has no `x` and `y`.
+   * @example
+   * this.npcVoice.setListener(this.player);
+   */
+  setListener(listener: Positioned | 'camera'): this {
+    if (listener !== 'camera' && (typeof listener !== 'object' || listener === null || typeof listener.x !== 'number' || typeof listener.y !== 'number')) {
+      throw new NpcVoiceConfigError('invalid_option', 'listener', 'setListener(): expected the player sprite (anything with x and y) or "camera"');
+    }
+    this.listener = listener;
+    return this;
+  }
+
   private playerPose(): PlayerPose | null {
-    const listener = this.core.options.listener;
+    const listener = this.listener ?? this.core.options.listener;
     let x: number;
     let y: number;
     if (listener === 'camera') {

@@ -1,0 +1,5 @@
+import StartGame from './game/main';
+
+document.addEventListener('DOMContentLoaded', () => {
+  StartGame('game-container');
+});
