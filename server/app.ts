@@ -1,23 +1,19 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { rateLimiter } from 'hono-rate-limiter';
-import { z } from 'zod';
-import { personaSessionConfig } from '../plugin/shared/sessionConfig.js';
 import { clientAddress } from './clientAddress.js';
 import type { ServerConfig } from './config.js';
 import { issueClientSecret } from './emulator/clientSecrets.js';
 import type { KeyStore } from './emulator/keyStore.js';
 import { callsRoutes } from './emulator/webrtc/callsRoutes.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
-import { UpstreamError, type Upstream } from './mint/upstream.js';
+import { createMintHandler, DEFAULT_MINT_PATH } from './mint/createMintHandler.js';
 import type { OriginPolicy } from './originPolicy.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
 import type { LogFn } from './redact.js';
 
-/** Largest mint request body accepted. */
-export const MAX_MINT_BODY_BYTES = 16 * 1024;
+/** Where the all-in-one server mints. */
+export const MINT_PATH = DEFAULT_MINT_PATH;
 /** Largest `POST /v1/realtime/client_secrets` body accepted (a session config with long instructions fits). */
 export const MAX_CLIENT_SECRET_BODY_BYTES = 64 * 1024;
 
@@ -26,7 +22,6 @@ export interface AppDeps {
   config: ServerConfig;
   personas: PersonaRegistry;
   keyStore: KeyStore;
-  upstream: Upstream;
   log: LogFn;
   /** Browser origins that may mint keys and start emulator calls. */
   origins: OriginPolicy;
@@ -39,12 +34,10 @@ function apiError(c: Context, status: ContentfulStatusCode, type: string, code: 
   return c.json({ error: { type, code, message } }, status);
 }
 
-const MintRequestSchema = z.strictObject({ persona: z.string().min(1).max(64) });
-
 
 /** Builds the HTTP app: health, key minting and the emulator's REST endpoints (client secrets, WebRTC calls). */
 export function createApp(deps: AppDeps): Hono {
-  const { config, personas, keyStore, upstream, log } = deps;
+  const { config, personas, keyStore, log } = deps;
   const app = new Hono();
 
   app.get('/healthz', async (c) => {
@@ -55,80 +48,23 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ ok: true, mode: config.mode, model: config.model, personas: [...personas.all().keys()], transports });
   });
 
-  app.use('/api/npc-voice/session', async (c, next) => {
-    const origin = c.req.header('origin');
-    // No Origin header: a server-to-server call, which browsers cannot forge for a cross-site POST.
-    if (!deps.origins.allows(origin)) {
-      log(`mint refused: origin ${JSON.stringify(origin)} not allowed`);
-      return apiError(c, 403, 'forbidden', 'origin_not_allowed', `Origin ${origin} may not mint keys. Add it to NPC_VOICE_ALLOWED_ORIGINS.`);
-    }
-    await next();
+  // The one mint implementation; this app only tells it the TCP peer (the rate-limit key unless a proxy is trusted).
+  const mint = createMintHandler({
+    personas,
+    upstream:
+      config.mode === 'openai' && config.openaiApiKey
+        ? { apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl, timeoutMs: config.upstreamTimeoutMs, mode: 'openai' }
+        : { emulator: keyStore },
+    origins: deps.origins,
+    rateLimit: { perMinute: config.rateLimitPerMinute },
+    keyTtlSeconds: config.keyTtlSeconds,
+    model: config.model,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    trustProxy: config.trustProxy,
+    path: MINT_PATH,
+    log,
   });
-
-  // A game served from another allowed origin (a dev server, a CDN) calls this route cross-origin: answer the
-  // preflight (before the rate limit, so it costs no mint) and let it read the JSON and `Retry-After`.
-  app.use(
-    '/api/npc-voice/session',
-    cors({ origin: (origin) => origin, allowMethods: ['POST'], allowHeaders: ['Content-Type'], exposeHeaders: ['Retry-After'], maxAge: 600 }),
-  );
-
-  app.use(
-    '/api/npc-voice/session',
-    rateLimiter({
-      windowMs: 60_000,
-      limit: config.rateLimitPerMinute,
-      standardHeaders: 'draft-6',
-      keyGenerator: clientAddress,
-      handler: (c) => {
-        const info = c.get('rateLimit');
-        const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
-        c.header('Retry-After', String(retryAfter));
-        return apiError(c, 429, 'rate_limited', 'too_many_requests', `Too many key requests; retry in ${retryAfter} s.`);
-      },
-    }),
-  );
-
-  app.post(
-    '/api/npc-voice/session',
-    bodyLimit({
-      maxSize: MAX_MINT_BODY_BYTES,
-      onError: (c) => apiError(c, 413, 'invalid_request', 'body_too_large', `Request body over ${MAX_MINT_BODY_BYTES} bytes.`),
-    }),
-    async (c) => {
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch {
-        return apiError(c, 400, 'invalid_request', 'invalid_json', 'Body must be JSON like {"persona":"blacksmith"}.');
-      }
-      const parsed = MintRequestSchema.safeParse(body);
-      if (!parsed.success) {
-        return apiError(c, 400, 'invalid_request', 'invalid_body', 'Body must be exactly {"persona":"<persona id>"}.');
-      }
-      const persona = personas.get(parsed.data.persona);
-      if (!persona) {
-        return apiError(c, 404, 'not_found', 'unknown_persona', `No persona "${parsed.data.persona}". Known: ${[...personas.all().keys()].join(', ')}.`);
-      }
-      const session = personaSessionConfig(persona, config.model);
-      try {
-        const key = await upstream(session, config.keyTtlSeconds, persona.id);
-        log(`minted a ${config.keyTtlSeconds} s key for persona ${persona.id} (${config.mode})`);
-        return c.json({
-          value: key.value,
-          expires_at: key.expiresAt,
-          model: config.model,
-          persona: persona.id,
-          mode: config.mode,
-          url: realtimeUrl(c, config),
-          callsUrl: callsUrl(c, config),
-        });
-      } catch (err) {
-        const code = err instanceof UpstreamError ? err.code : 'upstream_failed';
-        log(`mint failed for persona ${persona.id}: ${err instanceof UpstreamError ? err.message : 'unexpected error'}`);
-        return apiError(c, 502, 'upstream_error', code, 'The voice service could not issue a key right now. Try again shortly.');
-      }
-    },
-  );
+  app.all(MINT_PATH, (c) => mint(c.req.raw, { clientAddress: clientAddress(c) }));
 
   app.post(
     '/v1/realtime/client_secrets',
@@ -183,20 +119,4 @@ export function createApp(deps: AppDeps): Hono {
     return apiError(c, 500, 'server_error', 'internal', 'Internal server error.');
   });
   return app;
-}
-
-function requestHost(c: Context, config: ServerConfig): string {
-  return c.req.header('host') ?? `${config.host}:${config.port}`;
-}
-
-/** The Realtime WebSocket URL the browser should connect to. */
-function realtimeUrl(c: Context, config: ServerConfig): string {
-  const base = config.mode === 'openai' ? config.openaiBaseUrl.replace(/^http/, 'ws') : `ws://${requestHost(c, config)}/v1`;
-  return `${base}/realtime?model=${encodeURIComponent(config.model)}`;
-}
-
-/** The WebRTC SDP endpoint for the same upstream. */
-function callsUrl(c: Context, config: ServerConfig): string {
-  const base = config.mode === 'openai' ? config.openaiBaseUrl : `http://${requestHost(c, config)}/v1`;
-  return `${base}/realtime/calls`;
 }

@@ -9,6 +9,15 @@ export interface ServerConfig {
   mode: ServerMode;
   host: string;
   port: number;
+  /**
+   * The browser-facing base URL (`https://game.example`), when the server sits behind a proxy or TLS terminator:
+   * minted answers then point the browser at it (`wss://…`, `https://…`) instead of at the request's own host.
+   */
+  publicUrl: string | undefined;
+  /** Trust `X-Forwarded-For` (rate-limit key) and `X-Forwarded-Proto`/`-Host` (answer URLs): only behind a proxy. */
+  trustProxy: boolean;
+  /** Whether the demo dev server's origins (`DEV_ORIGINS`, port 5173) may mint: emulator mode outside production only. */
+  allowDevOrigins: boolean;
   /** Real API key; only in `openai` mode. Never logged, never sent to a client. */
   openaiApiKey: string | undefined;
   openaiBaseUrl: string;
@@ -67,6 +76,13 @@ const intIn = (name: string, min: number, max: number) =>
     .max(max, `${name} must be at most ${max}`);
 
 const EnvSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: intIn('PORT', 0, 65_535).optional(),
+  NPC_VOICE_MODE: z.enum(['openai', 'emulator'], { error: 'NPC_VOICE_MODE must be "openai" or "emulator"' }).optional(),
+  NPC_VOICE_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'NPC_VOICE_PUBLIC_URL must be an http:// or https:// URL' })
+    .optional(),
+  NPC_VOICE_TRUST_PROXY: z.enum(['1', '0', 'true', 'false'], { error: 'NPC_VOICE_TRUST_PROXY must be 1 or 0' }).optional(),
   OPENAI_API_KEY: z.string().trim().min(1).optional(),
   OPENAI_BASE_URL: z.url({ error: 'OPENAI_BASE_URL must be a URL' }).default('https://api.openai.com/v1'),
   NPC_VOICE_MODEL: z.string().min(1).default(DEFAULT_REALTIME_MODEL),
@@ -91,8 +107,27 @@ const EnvSchema = z.object({
 });
 
 /**
- * Reads the configuration from environment variables plus flags.
- * @throws ConfigError naming the variable and the accepted values.
+ * Picks the mode: `NPC_VOICE_MODE` when set; otherwise OpenAI with a key, the emulator without one outside
+ * production. Production with neither is refused: a missing key must not quietly put players on the emulator.
+ */
+function chooseMode(mode: ServerMode | undefined, hasKey: boolean, production: boolean): ServerMode {
+  if (mode === 'openai' && !hasKey) {
+    throw new ConfigError('NPC_VOICE_MODE=openai needs OPENAI_API_KEY: set it to your OpenAI API key (sk-…)');
+  }
+  if (mode) return mode;
+  if (hasKey) return 'openai';
+  if (production) {
+    throw new ConfigError(
+      'OPENAI_API_KEY is not set and NODE_ENV=production: set OPENAI_API_KEY, or NPC_VOICE_MODE=emulator to run the local emulator on purpose',
+    );
+  }
+  return 'emulator';
+}
+
+/**
+ * Reads the configuration from environment variables plus flags (a flag wins over its variable: `--port` over `PORT`).
+ * @throws ConfigError naming the variable and the accepted values, and when no mode can be chosen safely (see
+ *   `NPC_VOICE_MODE`).
  */
 export function readConfig(env: Record<string, string | undefined>, flags: { host?: string; port?: number } = {}): ServerConfig {
   // An empty variable means "not set", as in most shells' `VAR= cmd`.
@@ -108,10 +143,15 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
       `NPC_VOICE_HEADERS_TIMEOUT_MS (${e.NPC_VOICE_HEADERS_TIMEOUT_MS}) must not be longer than NPC_VOICE_REQUEST_TIMEOUT_MS (${e.NPC_VOICE_REQUEST_TIMEOUT_MS})`,
     );
   }
+  const production = e.NODE_ENV === 'production';
+  const mode = chooseMode(e.NPC_VOICE_MODE, e.OPENAI_API_KEY !== undefined, production);
   return {
-    mode: e.OPENAI_API_KEY ? 'openai' : 'emulator',
+    mode,
     host: flags.host ?? '127.0.0.1',
-    port: flags.port ?? 8787,
+    port: flags.port ?? e.PORT ?? 8787,
+    publicUrl: e.NPC_VOICE_PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: e.NPC_VOICE_TRUST_PROXY === '1' || e.NPC_VOICE_TRUST_PROXY === 'true',
+    allowDevOrigins: mode === 'emulator' && !production,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
     model: e.NPC_VOICE_MODEL,

@@ -1,14 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
-import { createApp } from './app.js';
+import { attachNpcVoice } from './attachNpcVoice.js';
 import type { ServerConfig } from './config.js';
-import { KeyStore } from './emulator/keyStore.js';
-import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
-import { emulatorUpstream, openaiUpstream } from './mint/upstream.js';
-import { createOriginPolicy } from './originPolicy.js';
-import { PersonaRegistry } from './personas/PersonaRegistry.js';
-import { redactingLogger, type LogFn } from './redact.js';
+import type { KeyStore } from './emulator/keyStore.js';
+import type { PersonaRegistry } from './personas/PersonaRegistry.js';
+import type { LogFn } from './redact.js';
 
 /** Options of {@link createNpcVoiceServer}. */
 export interface CreateServerOptions {
@@ -42,7 +38,8 @@ export interface NpcVoiceServer {
 }
 
 /**
- * Starts the server: key minting, health, the local Realtime emulator and (with `demo`) the demo game.
+ * Starts the server: key minting, health, the local Realtime emulator and (with `demo`) the demo game; built on
+ * {@link attachNpcVoice} over its own HTTP server.
  * @throws when the persona folder is invalid or the port is taken.
  * @example
  * const server = await createNpcVoiceServer({ config: readConfig(process.env, { port: 0 }) });
@@ -50,16 +47,6 @@ export interface NpcVoiceServer {
  */
 export async function createNpcVoiceServer(options: CreateServerOptions): Promise<NpcVoiceServer> {
   const { config } = options;
-  const log = redactingLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)), [config.openaiApiKey]);
-  const personas = await PersonaRegistry.load(config.personaDir, log);
-  const keyStore = new KeyStore(options.now, { sweepIntervalMs: config.keySweepIntervalMs });
-  const upstream = config.mode === 'openai' ? openaiUpstream(config) : emulatorUpstream(keyStore, config.model);
-
-  let ownOrigins: string[] = [];
-  const origins = createOriginPolicy(() => ownOrigins, config.allowedOrigins);
-  let realtimeCalls: RealtimeCalls | undefined;
-  const app = createApp({ config, personas, keyStore, upstream, log, origins, realtimeCalls: () => realtimeCalls });
-  const apiListener = getRequestListener(app.fetch);
   // Timeouts so that a client that opens TCP connections and sends nothing (or trickles a request) cannot hold them:
   // Node checks them every `connectionsCheckingInterval`, so that follows the shortest one.
   const server = http.createServer({
@@ -68,8 +55,14 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
     keepAliveTimeout: config.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
   });
+  const voice = await attachNpcVoice(server, {
+    config,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    watchPersonas: options.watchPersonas ?? options.demo === true,
+  });
 
-  const closers: (() => Promise<void> | void)[] = [() => keyStore.close()];
+  const closers: (() => Promise<void> | void)[] = [() => voice.close()];
   let demoMiddleware: ((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void) | undefined;
   if (options.demo) {
     const { startDemoMiddleware } = await import('./demo.js');
@@ -80,44 +73,42 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
 
   server.on('request', (req, res) => {
     const path = req.url ?? '/';
-    const isApi = path.startsWith('/api/') || path.startsWith('/v1/') || path === '/healthz' || path.startsWith('/healthz?');
+    // API paths the attachment does not own still get its JSON 404, never the demo's SPA page.
+    const isApi = path.startsWith('/api/') || path.startsWith('/v1/');
     if (isApi || !demoMiddleware) {
-      void apiListener(req, res);
+      voice.middleware(req, res);
       return;
     }
-    demoMiddleware(req, res, () => void apiListener(req, res));
+    const demo = demoMiddleware;
+    voice.middleware(req, res, () => demo(req, res, () => voice.middleware(req, res)));
   });
 
-  const { attachRealtime } = await import('./emulator/attach.js');
-  const realtime = await attachRealtime(server, { config, keyStore, personas, log, origins });
-  realtimeCalls = realtime.calls;
-  closers.push(() => realtime.close());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    for (const close of closers.reverse()) await close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
-  ownOrigins = [url, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
-
-  if (options.watchPersonas ?? options.demo) personas.watch();
 
   let closed: Promise<void> | undefined;
   return {
     url,
     port,
     config: { ...config, port },
-    keyStore,
-    personas,
-    dropRealtimeConnections: () => realtime.dropConnections(),
+    keyStore: voice.keyStore,
+    personas: voice.personas,
+    dropRealtimeConnections: () => voice.dropRealtimeConnections(),
     close() {
       closed ??= (async () => {
-        personas.close();
         for (const close of closers.reverse()) await close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,4 @@
-/** Origins of the demo's Vite dev server when it runs on its own (always allowed: local development). */
+/** Origins of the demo's Vite dev server when it runs on its own (allowed in emulator mode outside production). */
 export const DEV_ORIGINS: readonly string[] = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 
 /** Decides which browser origins may mint keys and open emulator sessions. */
@@ -10,16 +10,27 @@ export interface OriginPolicy {
   allows(origin: string | undefined): boolean;
 }
 
+/** Compares origins as browsers send them: no trailing slash, no surrounding space. */
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, '');
+}
+
 /**
- * The allowlist: the server's own origins (known once it listens), the demo dev server's, and the configured extras
- * (`NPC_VOICE_ALLOWED_ORIGINS`). Trailing slashes are ignored; `null` (sandboxed pages, `file:`) is never allowed.
+ * The allowlist: the server's own origins (known once it listens), the configured extras
+ * (`NPC_VOICE_ALLOWED_ORIGINS`) and, with `dev`, the demo dev server's ({@link DEV_ORIGINS}). Trailing slashes are
+ * ignored; `null` (sandboxed pages, `file:`) is never allowed.
  */
-export function createOriginPolicy(ownOrigins: () => readonly string[], extra: readonly string[]): OriginPolicy {
+export function createOriginPolicy(
+  ownOrigins: () => readonly string[],
+  extra: readonly string[],
+  options: { dev?: boolean } = {},
+): OriginPolicy {
+  const allowed = new Set([...extra.map(normalizeOrigin), ...(options.dev ? DEV_ORIGINS : [])]);
   return {
     allows(origin) {
       if (origin === undefined) return true;
-      const normalized = origin.trim().replace(/\/+$/, '');
-      return ownOrigins().includes(normalized) || DEV_ORIGINS.includes(normalized) || extra.includes(normalized);
+      const normalized = normalizeOrigin(origin);
+      return allowed.has(normalized) || ownOrigins().some((own) => normalizeOrigin(own) === normalized);
     },
   };
 }

@@ -3,7 +3,8 @@ import { readConfig } from '../config.js';
 import { createNpcVoiceServer } from '../createServer.js';
 import { defaultPersonaDir, parseCommandArgs, parsePort, type CliIo, type CommandResult } from './commandLine.js';
 
-const ENVIRONMENT = `Environment: OPENAI_API_KEY (switches from the local emulator to OpenAI), OPENAI_BASE_URL, NPC_VOICE_MODEL,
+const ENVIRONMENT = `Environment: OPENAI_API_KEY (switches from the local emulator to OpenAI), NPC_VOICE_MODE (openai|emulator; required
+in production without a key), PORT (--port wins), NPC_VOICE_PUBLIC_URL, NPC_VOICE_TRUST_PROXY, OPENAI_BASE_URL, NPC_VOICE_MODEL,
 NPC_VOICE_ALLOWED_ORIGINS, NPC_VOICE_RATE_LIMIT, NPC_VOICE_KEY_TTL_S, NPC_VOICE_UPSTREAM_TIMEOUT_MS, NPC_VOICE_PERSONA_DIR, NPC_VOICE_MAX_SESSIONS,
 NPC_VOICE_MAX_SESSIONS_PER_KEY, NPC_VOICE_MAX_SESSIONS_PER_CLIENT, NPC_VOICE_MAX_INSTRUCTIONS_CHARS, NPC_VOICE_MAX_UTTERANCE_CHARS,
 NPC_VOICE_TTS_WORKERS, NPC_VOICE_MAX_SESSION_AUDIO_BYTES, NPC_VOICE_WS_IDLE_TIMEOUT_MS, NPC_VOICE_WS_PING_INTERVAL_MS, NPC_VOICE_KEY_SWEEP_MS,
@@ -15,7 +16,7 @@ export const SERVE_HELP = `Usage: phaser-npc-voice serve [--port <n>] [--host <h
 
 The key-minting server and the local Realtime emulator, for this package's demo personas unless told otherwise.
 
-  --port <n>        port to listen on (0 picks a free one; default 8787)
+  --port <n>        port to listen on (0 picks a free one; default PORT, else 8787)
   --host <h>        address to bind (default 127.0.0.1)
   --demo            also serve the demo game on the same origin, and reload personas on save (what \`npm start\` does)
   --personas <dir>  persona folder (default NPC_VOICE_PERSONA_DIR, else the demo's assets/personas)
@@ -29,7 +30,7 @@ export const DEV_HELP = `Usage: phaser-npc-voice dev [--port <n>] [--host <h>] [
 The mint route (POST /api/npc-voice/session) and the local Realtime emulator for your own personas, reloaded when a
 file changes. A bad edit is reported with its file and field, and the previous persona stays in use.
 
-  --port <n>        port to listen on (0 picks a free one; default 8787)
+  --port <n>        port to listen on (0 picks a free one; default PORT, else 8787)
   --host <h>        address to bind (default 127.0.0.1)
   --personas <dir>  persona folder (default NPC_VOICE_PERSONA_DIR, else ./assets/personas when it exists, else ./personas)
   --help            this text

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ServerConfig } from '../config.js';
 import { issueClientSecret } from '../emulator/clientSecrets.js';
 import type { KeyStore } from '../emulator/keyStore.js';
 
@@ -29,18 +28,35 @@ const SecretResponseSchema = z.looseObject({
   expires_at: z.number(),
 });
 
-/** Mints through OpenAI's `POST {base}/realtime/client_secrets` with the server's API key. */
-export function openaiUpstream(config: ServerConfig): Upstream {
-  const apiKey = config.openaiApiKey;
-  if (!apiKey) throw new Error('openaiUpstream needs OPENAI_API_KEY');
+/** Where {@link openaiUpstream} mints. */
+export interface HttpUpstreamOptions {
+  apiKey: string;
+  /** API base, with `/v1`. Default `https://api.openai.com/v1`. */
+  baseUrl?: string;
+  /** How long to wait before answering 502. Default 10 000. */
+  timeoutMs?: number;
+}
+
+/** OpenAI's API base. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * Mints through `POST {baseUrl}/realtime/client_secrets` with the API key: OpenAI's, or an emulator's (which accepts
+ * any bearer there).
+ */
+export function openaiUpstream(options: HttpUpstreamOptions): Upstream {
+  const { apiKey } = options;
+  if (!apiKey) throw new Error('openaiUpstream needs an API key (OPENAI_API_KEY)');
+  const baseUrl = (options.baseUrl ?? OPENAI_BASE_URL).replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 10_000;
   return async (session, ttlSeconds) => {
     let response: Response;
     try {
-      response = await fetch(`${config.openaiBaseUrl}/realtime/client_secrets`, {
+      response = await fetch(`${baseUrl}/realtime/client_secrets`, {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ expires_after: { anchor: 'created_at', seconds: ttlSeconds }, session }),
-        signal: AbortSignal.timeout(config.upstreamTimeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       const timedOut = err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError');

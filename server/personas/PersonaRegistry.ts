@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { parsePersona } from '../../plugin/shared/parsePersona.js';
 import type { Persona } from '../../plugin/shared/personaSchema.js';
 import type { LogFn } from '../redact.js';
 import { DEFAULT_PERSONA_DIR, loadPersonas, type PersonaMap } from './loadPersonas.js';
@@ -13,9 +14,31 @@ export class PersonaRegistry {
   private reloadTimer: NodeJS.Timeout | undefined;
 
   private constructor(
+    /** The folder the personas come from (`(in memory)` for {@link PersonaRegistry.of}). */
     readonly dir: string,
     private readonly log: LogFn,
+    private readonly inMemory = false,
   ) {}
+
+  /**
+   * A fixed set of personas given as objects (from a bundler import, a database): validated like files, never
+   * reloaded or watched.
+   * @throws AggregateError of PersonaError when one is invalid or two share an id.
+   */
+  static of(personas: readonly unknown[]): PersonaRegistry {
+    const registry = new PersonaRegistry('(in memory)', () => {}, true);
+    const map = new Map<string, Persona>();
+    const errors: Error[] = [];
+    personas.forEach((value, index) => {
+      const result = parsePersona(value, `personas[${index}]`);
+      if (!result.ok) errors.push(result.error);
+      else if (map.has(result.persona.id)) errors.push(new Error(`personas[${index}]: duplicate id "${result.persona.id}"`));
+      else map.set(result.persona.id, result.persona);
+    });
+    if (errors.length > 0) throw new AggregateError(errors, `invalid personas:\n${errors.map((e) => `  ${e.message}`).join('\n')}`);
+    registry.current = map;
+    return registry;
+  }
 
   /**
    * Loads the personas in `dir`.
@@ -39,6 +62,7 @@ export class PersonaRegistry {
 
   /** Reloads now and logs the ids loaded; keeps the old set and logs the errors if the new one is invalid. */
   async reload(): Promise<boolean> {
+    if (this.inMemory) return true;
     try {
       this.current = await loadPersonas(this.dir);
       this.log(`personas reloaded from ${this.dir}: ${[...this.current.keys()].join(', ') || '(none)'}`);
@@ -51,7 +75,7 @@ export class PersonaRegistry {
 
   /** Watches the folder and reloads on change (debounced). */
   watch(): void {
-    if (this.watcher) return;
+    if (this.watcher || this.inMemory) return;
     this.watcher = watch(this.dir, () => {
       clearTimeout(this.reloadTimer);
       this.reloadTimer = setTimeout(() => void this.reload(), 100);

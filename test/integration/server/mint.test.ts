@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
+import { expectRateLimited, UPSTREAM_FAILED } from '../../support/mintAssertions.js';
 
 const CANARY_KEY = 'sk-test-CANARY-do-not-leak-1234567890';
 
@@ -170,11 +171,7 @@ describe('mint limits and lifetime', () => {
     servers.push(server);
     for (let i = 0; i < 30; i++) expect((await mint(server, { persona: 'guard' })).status).toBe(200);
     const limited = await mint(server, { persona: 'guard' });
-    expect(limited.status).toBe(429);
-    expect(limited.json.error.code).toBe('too_many_requests');
-    const retryAfter = Number(limited.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
+    expectRateLimited(limited);
   });
 
   it('NPC_VOICE_RATE_LIMIT and NPC_VOICE_KEY_TTL_S apply', async () => {
@@ -232,11 +229,7 @@ describe('OpenAI mode never leaks the API key', () => {
     const server = await serverAgainst(upstream.baseUrl);
     const result = await mint(server, { persona: 'guard' });
     expect(result.status).toBe(502);
-    expect(result.json.error).toEqual({
-      type: 'upstream_error',
-      code: 'upstream_failed',
-      message: 'The voice service could not issue a key right now. Try again shortly.',
-    });
+    expect(result.json.error).toEqual(UPSTREAM_FAILED);
     expectNoLeak(server, result);
     expect(server.logs.some((line) => line.includes('upstream_failed: status 500'))).toBe(true);
   });

@@ -24,9 +24,14 @@ describe('SessionAdmission', () => {
 });
 
 describe('createOriginPolicy', () => {
+  it('allows the demo dev server only when told to (emulator mode outside production)', () => {
+    expect(createOriginPolicy(() => [], []).allows('http://localhost:5173')).toBe(false);
+    expect(createOriginPolicy(() => [], [], { dev: true }).allows('http://127.0.0.1:5173')).toBe(true);
+  });
+
   it("allows the server's own origins, the dev server, configured extras and no Origin at all; nothing else", () => {
     let own: string[] = [];
-    const policy = createOriginPolicy(() => own, ['https://game.example']);
+    const policy = createOriginPolicy(() => own, ['https://game.example'], { dev: true });
     own = ['http://127.0.0.1:4000'];
     expect(policy.allows(undefined)).toBe(true);
     expect(policy.allows('http://127.0.0.1:4000/')).toBe(true);

@@ -1,0 +1,120 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { createApp, MINT_PATH } from './app.js';
+import { readConfig, type ServerConfig } from './config.js';
+import { KeyStore } from './emulator/keyStore.js';
+import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
+import { createOriginPolicy } from './originPolicy.js';
+import { PersonaRegistry } from './personas/PersonaRegistry.js';
+import { redactingLogger, type LogFn } from './redact.js';
+
+/** Options of {@link attachNpcVoice}. */
+export interface AttachNpcVoiceOptions {
+  /** Default: `readConfig(process.env)`. */
+  config?: ServerConfig;
+  /** Where log lines go (already redacted). Default: stderr. */
+  log?: LogFn;
+  /**
+   * Origins of pages served by the host server, besides the ones derived from the address it listens on
+   * (`http(s)://localhost:PORT`, `127.0.0.1`, `[::1]`, the bound address) and `config.publicUrl`. The `Host` header is
+   * never trusted for this: a DNS-rebinding page could name any host.
+   */
+  ownOrigins?: readonly string[];
+  /** Watch the persona folder and reload on change. Default false. */
+  watchPersonas?: boolean;
+  /** Injected clock for the key store (tests of expiry). */
+  now?: () => number;
+}
+
+/** A Node/Connect middleware: answers what it owns, passes the rest to `next`. */
+export type NpcVoiceMiddleware = (req: http.IncomingMessage, res: http.ServerResponse, next?: (err?: unknown) => void) => void;
+
+/** What {@link attachNpcVoice} mounted. */
+export interface NpcVoiceAttachment {
+  /**
+   * Answers the mint route, `/healthz` and the emulator's REST routes; anything else goes to `next()` (without
+   * `next`, it answers 404 in the API's error shape).
+   */
+  middleware: NpcVoiceMiddleware;
+  readonly personas: PersonaRegistry;
+  readonly keyStore: KeyStore;
+  readonly config: ServerConfig;
+  /** Test hook: drops every emulator Realtime socket and WebRTC call abruptly; returns how many (0 in `openai` mode). */
+  dropRealtimeConnections(): number;
+  /** Closes emulator sessions, the speech engines, the key store and the persona watcher (not the host server). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const OWNED_PATHS = new Set([MINT_PATH, '/healthz', '/v1/realtime/client_secrets', '/v1/realtime/calls']);
+
+/** Whether a request path (with its query) is one {@link attachNpcVoice} answers. */
+export function ownsPath(url: string | undefined): boolean {
+  const pathname = (url ?? '/').split('?')[0] ?? '/';
+  return OWNED_PATHS.has(pathname) || pathname.startsWith('/v1/realtime/calls/');
+}
+
+/** The origins a browser shows for pages of `server`, from the address it listens on (none before it listens). */
+function listeningOrigins(server: http.Server): string[] {
+  const address = server.address();
+  if (address === null || typeof address === 'string') return [];
+  const { port } = address as AddressInfo;
+  const hosts = ['localhost', '127.0.0.1', '[::1]', address.address.includes(':') ? `[${address.address}]` : address.address];
+  return hosts.flatMap((host) => [`http://${host}:${port}`, `https://${host}:${port}`]);
+}
+
+/**
+ * Mounts key minting, `/healthz`, the emulator's REST routes (`/v1/realtime/client_secrets`, `/v1/realtime/calls`)
+ * and its Realtime WebSocket upgrade (`/v1/realtime`; other upgrades, like Vite's HMR, are left alone) on an existing
+ * HTTP server, such as Vite's `server.httpServer`. Pages served by that server are same-origin and may mint.
+ * @throws ConfigError for a bad environment; AggregateError of PersonaError for an invalid persona folder.
+ * @example
+ * const voice = await attachNpcVoice(server.httpServer, { config: readConfig(process.env) });
+ * server.middlewares.use(voice.middleware);
+ */
+export async function attachNpcVoice(httpServer: http.Server, options: AttachNpcVoiceOptions = {}): Promise<NpcVoiceAttachment> {
+  const config = options.config ?? readConfig(process.env);
+  const log = redactingLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)), [config.openaiApiKey]);
+  const personas = await PersonaRegistry.load(config.personaDir, log);
+  const keyStore = new KeyStore(options.now, { sweepIntervalMs: config.keySweepIntervalMs });
+  const extraOwn = [...(options.ownOrigins ?? []), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
+  const origins = createOriginPolicy(() => [...listeningOrigins(httpServer), ...extraOwn], config.allowedOrigins, { dev: config.allowDevOrigins });
+
+  let realtimeCalls: RealtimeCalls | undefined;
+  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls });
+  const apiListener = getRequestListener(app.fetch);
+  // Loaded on demand: the emulator's speech modules are heavy, and a host may import this entry only to mint.
+  const { attachRealtime } = await import('./emulator/attach.js');
+  let realtime: Awaited<ReturnType<typeof attachRealtime>>;
+  try {
+    realtime = await attachRealtime(httpServer, { config, keyStore, personas, log, origins });
+  } catch (err) {
+    keyStore.close();
+    throw err;
+  }
+  realtimeCalls = realtime.calls;
+  if (options.watchPersonas) personas.watch();
+
+  let closed: Promise<void> | undefined;
+  return {
+    personas,
+    keyStore,
+    config,
+    middleware(req, res, next) {
+      if (next && !ownsPath(req.url)) {
+        next();
+        return;
+      }
+      void apiListener(req, res);
+    },
+    dropRealtimeConnections: () => realtime.dropConnections(),
+    close() {
+      closed ??= (async () => {
+        personas.close();
+        await realtime.close();
+        keyStore.close();
+      })();
+      return closed;
+    },
+  };
+}
