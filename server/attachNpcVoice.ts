@@ -4,10 +4,18 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp, MINT_PATH } from './app.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { KeyStore } from './emulator/keyStore.js';
+import { assertEmulatorEngines } from './emulator/engines.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { createOriginPolicy } from './originPolicy.js';
 import { PersonaRegistry } from './personas/PersonaRegistry.js';
 import { redactingLogger, type LogFn } from './redact.js';
+
+/** The emulator's Realtime endpoints as mounted (nothing in `openai` mode). */
+interface RealtimeAttachment {
+  close(): Promise<void>;
+  dropConnections(): number;
+  calls?: RealtimeCalls;
+}
 
 /** Options of {@link attachNpcVoice}. */
 export interface AttachNpcVoiceOptions {
@@ -67,7 +75,8 @@ function listeningOrigins(server: http.Server): string[] {
  * Mounts key minting, `/healthz`, the emulator's REST routes (`/v1/realtime/client_secrets`, `/v1/realtime/calls`)
  * and its Realtime WebSocket upgrade (`/v1/realtime`; other upgrades, like Vite's HMR, are left alone) on an existing
  * HTTP server, such as Vite's `server.httpServer`. Pages served by that server are same-origin and may mint.
- * @throws ConfigError for a bad environment; AggregateError of PersonaError for an invalid persona folder.
+ * @throws ConfigError for a bad environment; AggregateError of PersonaError for an invalid persona folder;
+ *   EmulatorEnginesMissingError in emulator mode when the speech engines are not installed (it names the command).
  * @example
  * const voice = await attachNpcVoice(server.httpServer, { config: readConfig(process.env) });
  * server.middlewares.use(voice.middleware);
@@ -83,14 +92,18 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
   let realtimeCalls: RealtimeCalls | undefined;
   const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls });
   const apiListener = getRequestListener(app.fetch);
-  // Loaded on demand: the emulator's speech modules are heavy, and a host may import this entry only to mint.
-  const { attachRealtime } = await import('./emulator/attach.js');
-  let realtime: Awaited<ReturnType<typeof attachRealtime>>;
-  try {
-    realtime = await attachRealtime(httpServer, { config, keyStore, personas, log, origins });
-  } catch (err) {
-    keyStore.close();
-    throw err;
+  // Loaded on demand and only in emulator mode: the speech engines are heavy optional peers, which a backend that
+  // mints OpenAI keys does not install.
+  let realtime: RealtimeAttachment = { close: async () => {}, dropConnections: () => 0 };
+  if (config.mode === 'emulator') {
+    try {
+      assertEmulatorEngines();
+      const { attachRealtime } = await import('./emulator/attach.js');
+      realtime = await attachRealtime(httpServer, { config, keyStore, personas, log, origins });
+    } catch (err) {
+      keyStore.close();
+      throw err;
+    }
   }
   realtimeCalls = realtime.calls;
   if (options.watchPersonas) personas.watch();

@@ -53,10 +53,16 @@ export function loadWorkletModule(context: BaseAudioContext, module: WorkletModu
   return tracked;
 }
 
+/** A URL inside Vite's dependency pre-bundling folder. */
+const PRE_BUNDLED = /\/\.vite\/deps(_[a-z]+)?\//;
+
 async function addWithFallback(worklet: AudioWorklet, module: WorkletModule): Promise<void> {
   const violations = watchCspViolations();
   try {
     try {
+      // Vite's pre-bundled copy of this package sits in `.vite/deps/`, where its worklet files never are: going
+      // straight to the inlined code spares a 404 in the developer's console on every load.
+      if (module.source !== undefined && PRE_BUNDLED.test(module.url)) throw new Error('pre-bundled: no worklet file beside it');
       await worklet.addModule(module.url);
       return;
     } catch (first) {

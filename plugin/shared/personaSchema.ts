@@ -80,7 +80,7 @@ export const IntentSchema = z
     tool: described(z.optional(IntentToolSchema), 'Game tool to call.'),
     resultTemplate: described(
       z.optional(nonEmpty),
-      'Line spoken with the tool result; {result} and {result.field} are replaced.',
+      'Line spoken after the tool ran: {result} is replaced by the tool result, {result.field} by a field of it (a JSON result; a missing field falls back to the tool argument of that name), e.g. "Take this {result.item}."',
     ),
   })
   .check(
@@ -92,7 +92,18 @@ export const IntentSchema = z
       message: '`resultTemplate` needs a `tool`',
       path: ['resultTemplate'],
     }),
+    z.refine((intent) => badPlaceholders(intent.resultTemplate).length === 0, {
+      // zod/mini refinements take a static message: the placeholders themselves are named by the check below.
+      message: 'unknown placeholder: use {result} (the whole tool result) or {result.field} (a field of it, e.g. {result.item})',
+      path: ['resultTemplate'],
+    }),
   );
+
+/** `{…}` placeholders of a result template that are neither `{result}` nor `{result.field…}`. */
+export function badPlaceholders(template: string | undefined): string[] {
+  if (template === undefined) return [];
+  return [...template.matchAll(/\{[^{}]*\}/g)].map((m) => m[0]).filter((p) => !/^\{result(\.[A-Za-z0-9_]+)*\}$/.test(p));
+}
 
 /** Spatial voice options, in pixels, named as in Phaser's SpatialSoundConfig / the Web Audio PannerNode. */
 export const SpatialSchema = z.strictObject({

@@ -14,8 +14,8 @@ import { readConfig } from '../config.js';
 /** Options of {@link npcVoice}. */
 export interface NpcVoiceViteOptions {
   /**
-   * The persona folder, relative to Vite's `root`. Default: the first that exists of `assets/personas`,
-   * `public/assets/personas` (Phaser's template keeps assets in `public/`) and `personas`.
+   * The persona folder, relative to Vite's `root`. Default: `assets/personas` when it exists, else `personas` (as
+   * the CLI). Keep it outside `public/`: the game imports the JSON, and Vite does not bundle `public/`.
    */
   personas?: string;
   /**
@@ -26,7 +26,7 @@ export interface NpcVoiceViteOptions {
 }
 
 /** Where personas are looked for when no folder is named, in order. */
-export const DEFAULT_PERSONA_DIRS = ['assets/personas', 'public/assets/personas', 'personas'] as const;
+export const DEFAULT_PERSONA_DIRS = ['assets/personas', 'personas'] as const;
 
 const HMR_CLIENT_ID = '/@npc-voice/hmr-client.js';
 const RESOLVED_HMR_CLIENT = '\0npc-voice-hmr-client';

@@ -93,6 +93,22 @@ export function toolDeclined(output: string): string | null {
 }
 
 /**
+ * What an intent with a tool but neither `say` nor `resultTemplate` says after the tool ran: a text result as it is
+ * (a JSON string unquoted), never a JSON object read out loud.
+ */
+function spokenResult(output: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch {
+    return output.slice(0, 300);
+  }
+  if (typeof parsed === 'string') return parsed.slice(0, 300);
+  if (typeof parsed === 'number' || typeof parsed === 'boolean') return String(parsed);
+  return 'Done.';
+}
+
+/**
  * Fills a persona `resultTemplate`: `{result}` is the raw tool output, `{result.a.b}` a field of the output parsed as
  * JSON. A field the output lacks falls back to the intent's own tool argument of that name, so a tool that returns a
  * plain string ("ok") still reads naturally ("The sword is yours").
@@ -180,7 +196,7 @@ export class PersonaBrain {
           ? fillResultTemplate(template, input.output, input.intent?.tool?.arguments ?? {})
           : input.intent?.say
             ? null
-            : input.output.slice(0, 300);
+            : spokenResult(input.output);
         return { reason: 'tool_result', say: say === null || say.trim() === '' ? null : say, toolCall: null };
       }
       case 'text':

@@ -108,7 +108,8 @@ describe.each(FLAVOURS)('a new game with the packed tarball: $name', (flavour) =
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/favicon|GPU stall|software WebGL/.test(msg.text())) errors.push(msg.text());
+      const line = `${msg.text()} (${msg.location().url})`;
+      if (msg.type() === 'error' && !/favicon|GPU stall|software WebGL/.test(line)) errors.push(line);
     });
     await page.goto(dev.url);
     await page.waitForFunction(() => window.ferry !== undefined, undefined, WAIT);

@@ -42,3 +42,12 @@ describe('loadWorkletModule', () => {
     expect(loaded).toEqual(['/a.js']);
   });
 });
+
+describe('loadWorkletModule from a pre-bundled copy of the library', () => {
+  it("goes straight to the inlined code for a URL in Vite's .vite/deps folder (no 404 in the console)", async () => {
+    const { context, loaded } = contextWith(() => false);
+    await loadWorkletModule(context, { url: 'http://localhost:5173/node_modules/.vite/deps/assets/streamPlayer.worklet-x.js', source: 'x' });
+    expect(loaded).toHaveLength(1);
+    expect(loaded[0]).toMatch(/^blob:/);
+  });
+});

@@ -43,6 +43,13 @@ describe('PersonaBrain', () => {
     expect(fillResultTemplate('The {result.item}', 'done', { item: 'shield' })).toBe('The shield');
   });
 
+  it('without say or resultTemplate speaks a text result, never a JSON object', () => {
+    const intent = { id: 'pay', phrases: ['pay me'], tool: { name: 'give_item', arguments: {} } };
+    expect(brain.decide({ kind: 'tool_result', intent, output: '{"gold":5,"left":3}' }, tools).say).toBe('Done.');
+    expect(brain.decide({ kind: 'tool_result', intent, output: '"Five gold, counted."' }, tools).say).toBe('Five gold, counted.');
+    expect(brain.decide({ kind: 'tool_result', intent, output: 'paid' }, tools).say).toBe('paid');
+  });
+
   it('says the tool failed instead of the success line when the tool reports an error', () => {
     const intent = blacksmith.intents[0];
     const decision = brain.decide({ kind: 'tool_result', intent, output: '{"error":"the forge is cold."}' }, tools);

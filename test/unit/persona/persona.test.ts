@@ -158,3 +158,23 @@ describe('persona → session config', () => {
     expect(buildInstructions(guard)).toContain('Halt. State your business at the gate.');
   });
 });
+
+describe('resultTemplate placeholders', () => {
+  it('reports a placeholder that is not {result} or {result.field}, naming the file and the field', async () => {
+    const smith = await demoPersona('blacksmith');
+    const intents = smith.intents as Record<string, unknown>[];
+    const broken = { ...smith, intents: [{ ...intents[0], resultTemplate: 'There. The {item} is yours.' }, ...intents.slice(1)] };
+    expect(firstError(broken, 'personas/blacksmith.json')).toMatch(
+      /^personas\/blacksmith\.json: at "intents\[0\]\.resultTemplate": unknown placeholder: use \{result\}/,
+    );
+  });
+
+  it('accepts {result}, nested fields and text without placeholders', async () => {
+    const smith = await demoPersona('blacksmith');
+    const intents = smith.intents as Record<string, unknown>[];
+    for (const template of ['Got {result}.', 'The {result.item.name} is yours.', 'Done.']) {
+      const result = parsePersona({ ...smith, intents: [{ ...intents[0], resultTemplate: template }, ...intents.slice(1)] }, 'blacksmith.json');
+      expect(result.ok, template).toBe(true);
+    }
+  });
+});

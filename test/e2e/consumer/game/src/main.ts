@@ -1,5 +1,6 @@
 import StartGame from './game/main';
+import { exposeForTests } from './testHook';
 
 document.addEventListener('DOMContentLoaded', () => {
-  StartGame('game-container');
+  exposeForTests(StartGame('game-container'));
 });
