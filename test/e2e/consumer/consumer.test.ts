@@ -88,6 +88,26 @@ describe.each(FLAVOURS)('a new game with the packed tarball: $name', (flavour) =
     expect(validate.stdout).toMatch(/ok: 1 persona valid in personas \(ferryman\)/);
     expect(validate.code).toBe(0);
 
+    // The Node entries load in plain Node (no Phaser, no bundler): a backend validates personas and mints keys.
+    const node = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { readFileSync } from 'node:fs';
+         import { parsePersonaJson, personaSessionConfig } from 'phaser-npc-voice/personas';
+         import { createMintHandler, toNodeListener } from 'phaser-npc-voice/server';
+         const parsed = parsePersonaJson(readFileSync('personas/ferryman.json', 'utf8'), 'ferryman.json');
+         const session = personaSessionConfig(parsed.persona);
+         const handler = createMintHandler({ personas: 'personas', upstream: { apiKey: 'sk-test-not-used' } });
+         const refused = await handler(new Request('http://game.test/api/npc-voice/session', { method: 'POST', body: '{"persona":"nobody"}' }));
+         console.log(JSON.stringify({ voice: session.audio.output.voice, tools: session.tools.map((t) => t.name), status: refused.status, listener: typeof toNodeListener(handler) }));`,
+      ],
+      project.dir,
+    );
+    expect(node.stderr).toBe('');
+    expect(JSON.parse(node.stdout)).toEqual({ voice: 'verse', tools: ['sell_ticket'], status: 404, listener: 'function' });
+
     const build = await run('npm', ['run', 'build', '--silent'], project.dir);
     expect(build.code, build.stdout + build.stderr).toBe(0);
     const assets = readdirSync(path.join(project.dir, 'dist', 'assets'));

@@ -20,9 +20,9 @@ describe('loadWorkletModule', () => {
     expect(loaded).toEqual(['/assets/player.js']);
   });
 
-  it('falls back to a blob: URL of the inlined code when the URL fails (a pre-bundled dev server answers 404)', async () => {
+  it('falls back to a blob: URL of the inlined code when the URL fails (a 404, a moved bundle)', async () => {
     const { context, loaded } = contextWith((url) => !url.startsWith('blob:'));
-    await loadWorkletModule(context, { url: '/node_modules/.vite/deps/assets/player.js', source: 'registerProcessor("x", class {})' });
+    await loadWorkletModule(context, { url: '/cdn/moved/assets/player.js', source: 'registerProcessor("x", class {})' });
     expect(loaded).toHaveLength(2);
     expect(loaded[1]).toMatch(/^blob:/);
   });
