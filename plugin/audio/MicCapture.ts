@@ -1,6 +1,6 @@
 import type { MicSource, MicUnavailableReason } from '../audioBackend.js';
 import { levelFromRms, smoothLevel } from './level.js';
-import { loadWorkletModule, WorkletLoadError } from './loadWorklet.js';
+import { loadWorkletModule, WorkletLoadError, type WorkletModule } from './loadWorklet.js';
 import { MicUnavailableError } from './MicUnavailableError.js';
 import { MIC_CAPTURE_PROCESSOR, type MicChunk, type MicCommand, type MicProcessorOptions } from './micCaptureMessages.js';
 import { micCaptureWorklet } from './workletUrls.js';
@@ -14,8 +14,8 @@ export interface MicCaptureOptions {
   constraints?: MediaTrackConstraints;
   /** Chunk length in ms (default 40). */
   chunkMs?: number;
-  /** URL of the capture worklet module; defaults to the bundled one (see workletUrls.ts). */
-  workletUrl?: string;
+  /** The capture worklet module (a URL, or a URL and its code as fallback); defaults to the bundled one (workletUrls.ts). */
+  workletUrl?: string | WorkletModule;
   /** Where getUserMedia comes from (default `navigator.mediaDevices`). */
   mediaDevices?: Pick<MediaDevices, 'getUserMedia'>;
 }

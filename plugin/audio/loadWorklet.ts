@@ -71,7 +71,11 @@ async function addWithFallback(worklet: AudioWorklet, module: WorkletModule): Pr
       try {
         await worklet.addModule(blobUrl);
       } catch (second) {
-        throw failure(violations(), `${module.url} nor from its inlined code`, second);
+        // Chromium reports no violation event to the document for a worklet: ask the same question of a blob: module
+        // in the page (script-src governs both); refused too means the page's policy is the reason.
+        const refused = violations();
+        if (refused.length === 0 && (await blobScriptsBlocked())) refused.push('script-src refused blob:');
+        throw failure(refused, `${module.url} nor from its inlined code`, second);
       } finally {
         URL.revokeObjectURL(blobUrl);
       }
@@ -91,6 +95,20 @@ function failure(cspBlocked: string[], what: string, cause: unknown): WorkletLoa
     );
   }
   return new WorkletLoadError('failed', `could not load the audio worklet from ${what} (${detail})`, { cause });
+}
+
+/** Whether the page may not run scripts from `blob:` URLs (its Content-Security-Policy). */
+async function blobScriptsBlocked(): Promise<boolean> {
+  if ((globalThis as { document?: unknown }).document === undefined) return false;
+  const url = URL.createObjectURL(new Blob(['export {};'], { type: 'text/javascript' }));
+  try {
+    await import(/* @vite-ignore */ url);
+    return false;
+  } catch {
+    return true;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
 }
 
 /** Records `securitypolicyviolation` events while a load runs (only in a document; worklets report there). */

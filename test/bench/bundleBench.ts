@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { workletSource } from '../../build/workletSource.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -45,6 +46,7 @@ async function buildGame(variant: 'none' | 'plugin' | 'plugin+audio'): Promise<{
     root: dir,
     configFile: false,
     logLevel: 'silent',
+    plugins: [workletSource()],
     resolve: { alias: {} },
     build: { outDir, emptyOutDir: true, modulePreload: false },
   });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { workletSource } from '../../../build/workletSource.js';
 
 // Shared by the audio e2e test and the player benchmark: the harness page served by an in-process Vite dev server,
 // in real headless Chromium (shared/reference/browser-testing.md).
@@ -13,11 +14,12 @@ export interface HarnessPage {
   close(): Promise<void>;
 }
 
-/** Starts Vite on 127.0.0.1:0 with the harness page as root and opens it in headless Chromium. */
-export async function openHarness(): Promise<HarnessPage> {
+/** Starts Vite on 127.0.0.1:0 with the harness page as root and opens it in headless Chromium (with `csp` as the page's Content-Security-Policy). */
+export async function openHarness(options: { csp?: string } = {}): Promise<HarnessPage> {
   const server: ViteDevServer = await createServer({
     configFile: false,
     root: PAGE_ROOT,
+    plugins: [workletSource()],
     logLevel: 'silent',
     server: { host: '127.0.0.1', port: 0, strictPort: false },
   });
@@ -39,6 +41,14 @@ export async function openHarness(): Promise<HarnessPage> {
       ],
     });
     const page = await browser.newPage();
+    if (options.csp) {
+      // The page document only: the policy a strict game would send.
+      const csp = options.csp;
+      await page.route(url, async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+      });
+    }
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(url);

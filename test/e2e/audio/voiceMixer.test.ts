@@ -68,3 +68,21 @@ describe('MicCapture in Chromium', () => {
     expect(r.denied).toBe('denied');
   });
 });
+
+describe('AudioWorklet loading when the worklet file is missing', () => {
+  it('loads the inlined worklet code from a blob: URL and captures', async () => {
+    const r = await harness.page.evaluate(() => window.harness.micWithoutWorkletFile());
+    expect(r).toEqual({ chunks: expect.any(Number) });
+  });
+
+  it("reports a Content-Security-Policy that forbids blob: scripts as reason 'blocked', naming the policy", async () => {
+    const strict = await openHarness({ csp: "script-src 'self' 'unsafe-eval'; worker-src 'self'" });
+    try {
+      const r = await strict.page.evaluate(() => window.harness.micWithoutWorkletFile());
+      expect(r).toMatchObject({ reason: 'blocked' });
+      expect((r as { message: string }).message).toMatch(/Content-Security-Policy blocked the audio worklet \(script-src(-elem)? refused blob/);
+    } finally {
+      await strict.close();
+    }
+  });
+});

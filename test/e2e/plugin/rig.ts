@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocket } from 'playwright-core';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { workletSource } from '../../../build/workletSource.js';
 import { readConfig } from '../../../server/config.js';
 import { createNpcVoiceServer, type NpcVoiceServer } from '../../../server/createServer.js';
 import type { LoggedEvent } from './page/main.js';
@@ -39,6 +40,7 @@ export async function startRig(): Promise<Rig> {
     configFile: false,
     root: PAGE_ROOT,
     cacheDir,
+    plugins: [workletSource()],
     logLevel: 'silent',
     // No HMR: nothing may reload the page in the middle of a test.
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [REPO_ROOT] } },

@@ -3,6 +3,7 @@
 import { MicCapture } from '../../../../plugin/audio/MicCapture.js';
 import { MicUnavailableError } from '../../../../plugin/audio/MicUnavailableError.js';
 import { VoiceMixer } from '../../../../plugin/audio/VoiceMixer.js';
+import { micCaptureWorklet } from '../../../../plugin/audio/workletUrls.js';
 import type { NpcVoice } from '../../../../plugin/audio/NpcVoice.js';
 import recorderUrl from './recorder.worklet.ts?worker&url';
 
@@ -373,7 +374,40 @@ async function benchTeardown(): Promise<void> {
   await b?.rig.close();
 }
 
-const harness = { tone, rig, warmUp, mic, benchPrepare, benchRun, benchTeardown };
+/**
+ * Opens the microphone with the capture worklet's file URL gone (as when a dev server pre-bundles the library
+ * elsewhere): the inlined code must load instead, unless the page's CSP forbids blob: scripts. Returns the chunk count
+ * or the MicUnavailableError's reason and message.
+ */
+async function micWithoutWorkletFile(): Promise<{ chunks: number } | { reason: string; message: string }> {
+  const ctx = new AudioContext();
+  try {
+    const capture = await withTimeout(
+      MicCapture.open(ctx, { workletUrl: { url: '/no-such-worklet.js', source: micCaptureWorklet.source ?? '' } }),
+      10_000,
+      'MicCapture.open',
+    );
+    let chunks = 0;
+    capture.onChunk(() => chunks++);
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const check = (): void => (chunks >= 3 ? resolve() : void setTimeout(check, 20));
+        check();
+      }),
+      10_000,
+      'first chunks',
+    );
+    capture.close();
+    return { chunks };
+  } catch (err) {
+    if (err instanceof MicUnavailableError) return { reason: err.reason, message: err.message };
+    throw err;
+  } finally {
+    await ctx.close();
+  }
+}
+
+const harness = { tone, rig, warmUp, mic, micWithoutWorkletFile, benchPrepare, benchRun, benchTeardown };
 declare global {
   interface Window {
     harness: typeof harness;
