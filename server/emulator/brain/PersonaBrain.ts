@@ -97,12 +97,8 @@ export function toolDeclined(output: string): string | null {
  * (a JSON string unquoted), never a JSON object read out loud.
  */
 function spokenResult(output: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(output);
-  } catch {
-    return output.slice(0, 300);
-  }
+  const parsed = parseOutput(output);
+  if (parsed === undefined) return output.slice(0, 300);
   if (typeof parsed === 'string') return parsed.slice(0, 300);
   if (typeof parsed === 'number' || typeof parsed === 'boolean') return String(parsed);
   return 'Done.';
