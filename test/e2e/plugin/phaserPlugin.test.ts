@@ -228,6 +228,22 @@ describe('NpcVoicePlugin in a Phaser game', () => {
     expect(game.pageErrors).toEqual([]);
   });
 
+  test('setListener(player) after the player sprite exists: the far NPC it stands next to connects; a persona edit event from the Vite plugin applies', async () => {
+    const game = await openStarted();
+    await game.page.evaluate(() => window.pluginHarness.bind('smith', 'blacksmith', 'far'));
+    expect(await game.page.evaluate(() => window.pluginHarness.binding('smith').state)).toBe('idle');
+    await game.page.evaluate(() => window.pluginHarness.setListenerNextTo('smith'));
+    await waitForState(game, 'smith', 'listening');
+    expect(game.mintRequests).toHaveLength(1);
+
+    const newAnswer = 'Forty years and one morning, this forge.';
+    const after = await game.page.evaluate(() => window.pluginHarness.events().length);
+    await game.page.evaluate(([p]) => window.pluginHarness.dispatchPersonaEdit('blacksmith', p), [withAnswer(BLACKSMITH, 'forge', newAnswer)] as const);
+    await waitForEvent(game.page, 'persona-updated', { after });
+    expect(await ask(game, 'smith', FORGE_QUESTION)).toBe(newAnswer);
+    expect(game.pageErrors).toEqual([]);
+  });
+
   test('a failing mint endpoint becomes an ERROR event; say() does not throw and the game loop keeps running', async () => {
     const game = await openStarted('?mint=/api/npc-voice/no-such-route');
     await game.page.evaluate(() => window.pluginHarness.bind('smith', 'blacksmith', 'far'));

@@ -181,6 +181,18 @@ const harness = {
     return binding.id;
   },
 
+  /** Makes a player sprite stand next to NPC `name` and names it the listener (`npcVoice.setListener`). */
+  setListenerNextTo: (name: string) => {
+    const npc = sprites.get(name) as Phaser.GameObjects.Rectangle | undefined;
+    if (!npc) throw new Error(`harness: no sprite "${name}"`);
+    plugin().setListener(scene.add.rectangle(npc.x + 30, npc.y, 16, 16, 0x3355ff));
+  },
+
+  /** What phaser-npc-voice/vite's client does for a saved persona file: the window event the plugin listens to. */
+  dispatchPersonaEdit: (id: string, persona: unknown) => {
+    window.dispatchEvent(new CustomEvent('npc-voice:persona', { detail: { id, persona } }));
+  },
+
   /** The player types `text` to the NPC. */
   say: (name: string, text: string) => bindingNamed(name).say(text),
 
