@@ -39,9 +39,9 @@ export function bindSnippet(id: string, importPath: string): string {
   const name = id.replace(/[-_]+([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
   const personas = name === id ? `{ ${id} }` : `{ '${id}': ${name} }`;
   return [
-    `import { createNpcVoicePlugin } from 'phaser-npc-voice';`,
+    `import { createNpcVoicePlugin, webAudioBackend } from 'phaser-npc-voice';`,
     `import ${name} from '${importPath}'; // path from your game's source file`,
-    `const npcVoicePlugin = createNpcVoicePlugin({ personas: ${personas}, mintEndpoint: 'http://127.0.0.1:8787/api/npc-voice/session' }); // new Phaser.Game({ plugins: { scene: [npcVoicePlugin] }, … })`,
+    `const npcVoicePlugin = createNpcVoicePlugin({ personas: ${personas}, audio: webAudioBackend, mintEndpoint: 'http://127.0.0.1:8787/api/npc-voice/session' }); // new Phaser.Game({ plugins: { scene: [npcVoicePlugin] }, … }); with npcVoice() from phaser-npc-voice/vite in vite.config, drop mintEndpoint`,
     `const npc = this.npcVoice.bind(this.add.sprite(400, 300, '${id}'), '${id}'); // in a scene's create()`,
     `npc.say('hello'); // typed; hold SPACE near the sprite to talk`,
   ].join('\n');

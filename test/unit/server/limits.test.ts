@@ -24,9 +24,12 @@ describe('SessionAdmission', () => {
 });
 
 describe('createOriginPolicy', () => {
-  it('allows the demo dev server only when told to (emulator mode outside production)', () => {
+  it("allows a game's dev server on any loopback port only when told to (emulator mode outside production)", () => {
     expect(createOriginPolicy(() => [], []).allows('http://localhost:5173')).toBe(false);
-    expect(createOriginPolicy(() => [], [], { dev: true }).allows('http://127.0.0.1:5173')).toBe(true);
+    expect(createOriginPolicy(() => [], []).allows('http://localhost:8080')).toBe(false);
+    const dev = createOriginPolicy(() => [], [], { dev: true });
+    for (const origin of ['http://127.0.0.1:5173', 'http://localhost:8080', 'http://[::1]:3000']) expect(dev.allows(origin), origin).toBe(true);
+    for (const origin of ['https://localhost.evil.example', 'http://localhost.evil.example:8080', 'http://10.0.0.2:8080']) expect(dev.allows(origin), origin).toBe(false);
   });
 
   it("allows the server's own origins, the dev server, configured extras and no Origin at all; nothing else", () => {
@@ -39,7 +42,7 @@ describe('createOriginPolicy', () => {
     expect(policy.allows('https://game.example')).toBe(true);
     expect(policy.allows('https://evil.example')).toBe(false);
     expect(policy.allows('null')).toBe(false);
-    expect(policy.allows('http://127.0.0.1:4001')).toBe(false);
+    expect(createOriginPolicy(() => own, ['https://game.example']).allows('http://127.0.0.1:4001')).toBe(false);
   });
 });
 
