@@ -23,18 +23,21 @@ export interface DroppedPhrases {
 
 /** Options for {@link createSphinxStt}. */
 export interface SphinxSttOptions {
-  /** Most decoders kept alive at once (each holds its own ~30 MB model copy); they are reused via `set_grammar`. */
+  /**
+   * Most utterances decoded at once; each needs a grammar decoder and, with `rejection: 'phone-loop'`, a phone-loop
+   * decoder, each holding its own ~30 MB model copy. Grammar decoders are reused via `set_grammar`.
+   */
   maxDecoders?: number;
   /** Extra ARPAbet pronunciations for words the dictionary lacks, e.g. `['eldoria', 'EH L D AO R IY AH']`. */
   pronunciations?: readonly DictEntry[];
-  /** Word-insertion penalty; 0.01 makes the many-word garbage path expensive enough (reference §2.3). */
+  /** Word-insertion penalty of the grammar decoder; 0.01 makes the many-word garbage alternative expensive enough (reference §2.3). */
   wordInsertionPenalty?: number;
   /**
    * Most speech (ms, by energy) the decoder may explain as silence or noise before the result is rejected (default
    * 100): a short phrase plus "silence" over the rest of a sentence is a sentence outside the grammar.
    */
   maxFillerSpeechMs?: number;
-  /** Prior of "not understood" against the phrases (see {@link JsgfOptions.garbageWeight}; default 1). */
+  /** With `rejection: 'garbage-alternative'`: prior of "not understood" against the phrases (see {@link JsgfOptions.garbageWeight}; default 1). */
   garbageWeight?: number;
   /**
    * How out-of-grammar speech is told apart (default `'phone-loop'`): `'phone-loop'` decodes the audio a second time
