@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import createModule, { type Decoder, type DictEntry, type SoundSwallowerModule } from 'soundswallower';
 import { pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
-import { GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf, type JsgfOptions } from './grammar.js';
+import { COMMON_PRONUNCIATIONS, GARBAGE_PHONES, GARBAGE_PREFIX, grammarKey, normalizePhrase, toJsgf, type JsgfOptions } from './grammar.js';
 import { SpeechGate } from './speechGate.js';
 import { SAMPLE_RATE_HZ, type Grammar, type Recognition, type RecognitionStream, type SpeechToText } from './types.js';
 
@@ -28,8 +28,13 @@ export interface SphinxSttOptions {
    * decoder, each holding its own ~30 MB model copy. Grammar decoders are reused via `set_grammar`.
    */
   maxDecoders?: number;
-  /** Extra ARPAbet pronunciations for words the dictionary lacks, e.g. `['eldoria', 'EH L D AO R IY AH']`. */
+  /**
+   * Extra ARPAbet pronunciations for words the dictionary lacks, e.g. `['eldoria', 'EH L D AO R IY AH']`, or
+   * alternatives of words it has, e.g. `['hi(2)', 'AY']`.
+   */
   pronunciations?: readonly DictEntry[];
+  /** Adds {@link COMMON_PRONUNCIATIONS} (default true; false reproduces the recognizer before they were added). */
+  commonPronunciations?: boolean;
   /** Word-insertion penalty of the grammar decoder; 0.01 makes the many-word garbage alternative expensive enough (reference §2.3). */
   wordInsertionPenalty?: number;
   /**
@@ -176,7 +181,9 @@ export async function createSphinxStt(options: SphinxSttOptions = {}): Promise<S
   const scores = scoreAccess(ss);
   const scorePtr = scores.module._malloc(4);
   const garbageWords: DictEntry[] = GARBAGE_PHONES.map((p) => [GARBAGE_PREFIX + p.toLowerCase(), p]);
-  const extraWords: DictEntry[] = (options.pronunciations ?? []).map(([w, p]) => [normalizePhrase(w), p]);
+  // "word(2)" adds an alternative pronunciation of a word the dictionary already has.
+  const common: readonly (readonly [string, string])[] = options.commonPronunciations === false ? [] : COMMON_PRONUNCIATIONS;
+  const extraWords: DictEntry[] = [...common, ...(options.pronunciations ?? [])].map(([w, p]) => [normalizePhrase(w.replace(/\(\d+\)$/, '')) + (/\(\d+\)$/.exec(w)?.[0] ?? ''), p]);
   const slots: Slot[] = [];
   const compiled = new Map<string, Compiled>();
   const reported = new Set<string>();

@@ -29,6 +29,7 @@ const IN_GRAMMAR: { persona: string; text: string; voice: PlayerVoice }[] = [
   { persona: 'guard', text: 'hello', voice: 'awb' },
   { persona: 'guard', text: 'yes', voice: 'awb' },
   { persona: 'herbalist', text: 'bye', voice: 'slt' },
+  { persona: 'guard', text: 'hi', voice: 'slt' }, // was heard as "bye" before "hi" had the pronunciation AY
   { persona: 'blacksmith', text: 'thank you', voice: 'awb' },
   { persona: 'blacksmith', text: 'who are you', voice: 'awb' },
 ];
