@@ -17,6 +17,12 @@ export const COMMON_PHRASES: readonly string[] = [
   'help',
 ];
 
+/**
+ * Extra pronunciations of common-phrase words, as `word(n)` alternatives: "hi" with a weak /h/ (flite slt) was heard
+ * as "bye" (B AY) in every condition of the STT bench, and the alternative without the /h/ fixes it.
+ */
+export const COMMON_PRONUNCIATIONS: readonly (readonly [string, string])[] = [['hi(2)', 'AY']];
+
 /** ARPAbet phones of the en-us model; one "word" per phone forms the garbage loop that absorbs out-of-grammar speech. */
 export const GARBAGE_PHONES: readonly string[] =
   'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(' ');
