@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 /** The repository root. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,7 +39,7 @@ export function run(command: string, args: string[], cwd: string, timeoutMs = 30
 
 /** The environment of the developer's shell: no API key (the emulator answers), none of the repo's test settings. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '', NPC_VOICE_PERSONA_DIR: '', NODE_ENV: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '', NPC_VOICE_PERSONA_DIR: '', NODE_ENV: '', NO_COLOR: '1' };
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key.startsWith('npm_')) delete env[key];
   return env;
 }
@@ -125,6 +126,9 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** How long the dev server may take to print that it is ready (it is killed then, and its output reported). */
+const READY_TIMEOUT_MS = 90_000;
+
 /** Starts the game's dev server and waits until it prints its URL and the plugin's "mint route" line. */
 export async function startDevServer(dir: string): Promise<DevServer> {
   const port = await freePort();
@@ -136,7 +140,9 @@ export async function startDevServer(dir: string): Promise<DevServer> {
   let text = '';
   const ready = new Promise<void>((resolve, reject) => {
     const check = (): void => {
-      if (/\[npc-voice\] (mint route|voice is off)/.test(text) && text.includes(`127.0.0.1:${port}`)) resolve();
+      // Colours come on with CI=true and split the URL with escape codes: match the plain text.
+      const plain = stripVTControlCharacters(text);
+      if (/\[npc-voice\] (mint route|voice is off)/.test(plain) && plain.includes(`127.0.0.1:${port}`)) resolve();
     };
     child.stdout?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
@@ -148,10 +154,15 @@ export async function startDevServer(dir: string): Promise<DevServer> {
     });
     child.once('exit', (code) => reject(new Error(`the game's dev server exited (${code}):\n${text}`)));
   });
-  await ready;
+  const timer = setTimeout(() => child.kill('SIGTERM'), READY_TIMEOUT_MS);
+  try {
+    await ready;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
-    output: () => text,
+    output: () => stripVTControlCharacters(text),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
