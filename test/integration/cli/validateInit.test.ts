@@ -81,9 +81,9 @@ describe('phaser-npc-voice init', () => {
     const persona: unknown = JSON.parse(text);
     expect(persona).toMatchObject({ $schema: '../node_modules/phaser-npc-voice/assets/persona.schema.json', id: 'innkeeper', displayName: 'Greta the Innkeeper' });
     expect(['blacksmith', 'guard', 'herbalist']).not.toContain((persona as { id: string }).id);
-    expect(first.stdout).toContain(`import { createNpcVoicePlugin } from 'phaser-npc-voice';`);
+    expect(first.stdout).toContain(`import { createNpcVoicePlugin, webAudioBackend } from 'phaser-npc-voice';`);
     expect(first.stdout).toContain(`import innkeeper from './personas/innkeeper.json';`);
-    expect(first.stdout).toContain('createNpcVoicePlugin({ personas: { innkeeper }');
+    expect(first.stdout).toContain('createNpcVoicePlugin({ personas: { innkeeper }, audio: webAudioBackend');
     expect(first.stdout).toContain(`this.npcVoice.bind(this.add.sprite(400, 300, 'innkeeper'), 'innkeeper')`);
     expect(first.stdout).toContain(`npc.say('hello')`);
 
