@@ -16,7 +16,7 @@ export interface ServerConfig {
   publicUrl: string | undefined;
   /** Trust `X-Forwarded-For` (rate-limit key) and `X-Forwarded-Proto`/`-Host` (answer URLs): only behind a proxy. */
   trustProxy: boolean;
-  /** Whether the demo dev server's origins (`DEV_ORIGINS`, port 5173) may mint: emulator mode outside production only. */
+  /** Whether pages on loopback origins (a game's dev server on any port, see `isLoopbackOrigin`) may mint: emulator mode outside production only. */
   allowDevOrigins: boolean;
   /** Real API key; only in `openai` mode. Never logged, never sent to a client. */
   openaiApiKey: string | undefined;
