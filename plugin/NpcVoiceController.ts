@@ -22,6 +22,11 @@ export interface ControllerSeams {
   createTransport?: (binding: NpcBinding) => RealtimeTransportLayer;
   /** Where "resume the AudioContext on first gesture" listens (default: `window` when present). */
   gestureTarget?: GestureTarget | null;
+  /**
+   * The engine's own Web Audio graph (Phaser's sound manager: its context and the node behind its master mute and
+   * volume), used when neither the `audioContext` option nor Howler provides one; null when the engine has none.
+   */
+  hostAudio?: () => { context: AudioContext; destination: AudioNode } | null;
 }
 
 /**
@@ -192,6 +197,11 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   }
 
   /** A registered persona. */
+  /** The AudioContext the voices play in, once the audio layer started (null before, and text-only). */
+  get audioContext(): AudioContext | null {
+    return this.audio?.context ?? null;
+  }
+
   getPersona(id: string): Persona | undefined {
     return this.personas.get(id);
   }
@@ -447,7 +457,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     void this.ensureAudioReady();
   }
 
-  /** Resolves the AudioContext (injected, Howler's, or a new one) and the mixer, once; failures go text-only. */
+  /** Resolves the AudioContext (injected, Howler's, the engine's, or a new one) and the mixer, once; failures go text-only. */
   private ensureAudioReady(): Promise<void> {
     if (this.audio || this.audioFailed || !this.options.audio) return Promise.resolve();
     if (this.audioPending) return this.audioPending;
@@ -498,6 +508,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     }
     const howler = howlerAudio();
     if (howler) return { context: howler.ctx, destination: this.options.audioDestination ?? howler.masterGain, owned: false };
+    const host = this.seams.hostAudio?.() ?? null;
+    if (host) return { context: host.context, destination: this.options.audioDestination ?? host.destination, owned: false };
     const Ctor = (globalThis as { AudioContext?: new () => AudioContext }).AudioContext;
     if (!Ctor) return null;
     const context = new Ctor();

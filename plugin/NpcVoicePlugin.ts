@@ -34,7 +34,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
    */
   constructor(scene: Phaser.Scene, pluginManager: Phaser.Plugins.PluginManager, pluginKey: string, options: NpcVoiceOptions<G> = {}) {
     super(scene, pluginManager, pluginKey);
-    this.core = new NpcVoiceController<G>(options);
+    this.core = new NpcVoiceController<G>(options, { hostAudio: () => phaserAudio(pluginManager.game) });
   }
 
   /** Phaser calls this once when the scene boots: only lifecycle wiring here. */
@@ -182,6 +182,14 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     this.core.registerTools(...tools);
   }
 
+  /**
+   * The AudioContext the NPC voices play in (the `audioContext` option, Howler's, else Phaser's sound manager's),
+   * once the audio layer started; null before and in text-only mode.
+   */
+  get audioContext(): AudioContext | null {
+    return this.core.audioContext;
+  }
+
   /** Every bound NPC. */
   get npcs(): readonly NpcBinding[] {
     return this.core.npcs;
@@ -287,4 +295,18 @@ declare global {
       npcVoice: NpcVoicePlugin;
     }
   }
+}
+
+/**
+ * Phaser's Web Audio sound manager as the voices' output: its context, and its `destination` (the master mute node,
+ * before the master volume), so the game's volume and mute apply to NPC voices. Null with `audio: { noAudio: true }`
+ * or the HTML5 sound manager.
+ */
+function phaserAudio(game: Phaser.Game | null | undefined): { context: AudioContext; destination: AudioNode } | null {
+  const sound = game?.sound as { context?: unknown; destination?: unknown } | undefined;
+  const context = sound?.context;
+  const destination = sound?.destination;
+  if (typeof context !== 'object' || context === null || !('createGain' in context)) return null;
+  if (typeof destination !== 'object' || destination === null || !('connect' in destination)) return null;
+  return { context: context as AudioContext, destination: destination as AudioNode };
 }

@@ -31,9 +31,9 @@ export interface NpcVoiceOptions<G extends object = object> {
   mintEndpoint?: string;
   /** `websocket` (exact PCM, default), `webrtc` (lowest latency) or `auto` (WebRTC where the browser has it). */
   transport?: 'websocket' | 'webrtc' | 'auto';
-  /** The AudioContext to play voices in, or a function returning it. Default: Howler's (`Howler.ctx`). */
+  /** The AudioContext to play voices in, or a function returning it. Default: Howler's (`Howler.ctx`), else Phaser's sound manager's, else a new one. */
   audioContext?: AudioContext | (() => AudioContext);
-  /** Where voices go. Default: `Howler.masterGain` with Howler's context, else the context's destination. */
+  /** Where voices go. Default: `Howler.masterGain` with Howler's context, Phaser's master mute/volume with Phaser's, else the context's destination. */
   audioDestination?: AudioNode;
   /** The audio layer (`{ createMixer: (o) => new VoiceMixer(o), openMic: MicCapture.open }`); omit for text-only. */
   audio?: AudioBackend;

@@ -25,6 +25,7 @@ interface FerryHook {
   seen: { events: string[]; maxLevel: number; states: string[] };
   state(): string;
   say(text: string): void;
+  voicesInPhaserContext(): boolean;
 }
 declare global {
   interface Window {
@@ -140,6 +141,7 @@ describe.each(FLAVOURS)('a new game with the packed tarball: $name', (flavour) =
     await eventsMatching(page, /^npc: Here is your ticket to the east bank\./);
     expect(await countOf(page, /^speaking-start$/)).toBeGreaterThan(0);
     expect(await page.evaluate(() => window.ferry.seen.maxLevel), 'the voice was audible').toBeGreaterThan(0.02);
+    expect(await page.evaluate(() => window.ferry.voicesInPhaserContext()), "voices in Phaser's AudioContext").toBe(true);
 
     // Push-to-talk: SPACE held while the fake microphone plays the words, released after them.
     await page.waitForFunction(() => window.ferry.state() === 'listening', undefined, WAIT);

@@ -23,7 +23,13 @@ export function exposeForTests(game: Game): void {
     scene.events.on('update', () => {
       seen.maxLevel = Math.max(seen.maxLevel, npc.level());
     });
-    (window as unknown as { ferry: unknown }).ferry = { seen, state: () => npc.state, say: (text: string) => npc.say(text) };
+    (window as unknown as { ferry: unknown }).ferry = {
+      seen,
+      state: () => npc.state,
+      say: (text: string) => npc.say(text),
+      // The voices play in Phaser's own context (its master volume and mute apply), not one of the plugin's.
+      voicesInPhaserContext: () => scene.npcVoice.audioContext !== null && scene.npcVoice.audioContext === (scene.sound as { context?: unknown }).context,
+    };
   };
   attach();
 }
