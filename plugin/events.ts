@@ -9,7 +9,6 @@ import type { NpcState, NpcUsage, NpcVoiceWarningCode } from './types.js';
  * `scene.npcVoice.on(NpcVoiceEvents.NPC_TRANSCRIPT, (npc, text) => …)`.
  */
 export interface NpcVoiceEventMap {
-  [event: string]: readonly unknown[];
   /** An NPC's session state changed. */
   'session-state': [npc: NpcBinding, state: NpcState, previous: NpcState];
   /** The player's words as transcribed: partial (`final` false) then the whole utterance (`final` true). */
