@@ -1,10 +1,7 @@
 import type { VoiceOutput } from './audioBackend.js';
 import type { Persona } from './shared/personaSchema.js';
-import type { NpcSession, NpcState } from './session/NpcSession.js';
-import type { ConversationLine } from './session/sessionOptions.js';
-
-export type { NpcState } from './session/NpcSession.js';
-export type { ConversationLine } from './session/sessionOptions.js';
+import type { NpcSession } from './session/NpcSession.js';
+import type { ConversationLine, NpcState } from './types.js';
 
 /** The parts of a Phaser game object a binding uses (any sprite, image or container fits). */
 export interface NpcSprite {

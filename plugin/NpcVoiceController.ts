@@ -274,7 +274,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     try {
       this.frame(nowMs, player);
     } catch (err) {
-      this.emitError(new NpcVoiceError('update_failed', messageOf(err), { cause: err }), null);
+      this.emitError(new NpcVoiceError('frame_failed', `the frame update threw: ${messageOf(err)}`, { cause: err }), null);
     }
   }
 

@@ -3,12 +3,13 @@
  * `updatePersona()`); everything that goes wrong at run time is emitted as an `ERROR` event instead, because it
  * happens in socket callbacks or the game loop where a throw would crash the game.
  */
+import type { MintErrorCode, NpcSessionErrorCode, NpcVoiceConfigErrorCode, NpcVoiceErrorCode } from './types.js';
 
-/** Base class: every plugin error carries a stable machine-readable `code`. */
+/** Base class: every plugin error carries a stable machine-readable `code` (one of {@link NpcVoiceErrorCode}). */
 export class NpcVoiceError extends Error {
   override readonly name: string = 'NpcVoiceError';
   constructor(
-    readonly code: string,
+    readonly code: NpcVoiceErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -22,8 +23,9 @@ export class NpcVoiceError extends Error {
  */
 export class NpcVoiceConfigError extends NpcVoiceError {
   override readonly name = 'NpcVoiceConfigError';
+  declare readonly code: NpcVoiceConfigErrorCode;
   constructor(
-    code: string,
+    code: NpcVoiceConfigErrorCode,
     readonly field: string,
     message: string,
     options?: { cause?: unknown },
@@ -38,8 +40,9 @@ export class NpcVoiceConfigError extends NpcVoiceError {
  */
 export class MintError extends NpcVoiceError {
   override readonly name = 'MintError';
+  declare readonly code: MintErrorCode;
   constructor(
-    code: string,
+    code: MintErrorCode,
     message: string,
     readonly status: number,
     readonly retryAfterMs: number | null = null,
@@ -52,6 +55,7 @@ export class MintError extends NpcVoiceError {
 /** A game tool threw or returned something that could not be sent to the model. */
 export class ToolError extends NpcVoiceError {
   override readonly name = 'ToolError';
+  declare readonly code: 'tool_failed';
   constructor(
     readonly toolName: string,
     message: string,
@@ -64,6 +68,10 @@ export class ToolError extends NpcVoiceError {
 /** A Realtime session failed: connection dropped, server error event, retries exhausted. */
 export class NpcSessionError extends NpcVoiceError {
   override readonly name = 'NpcSessionError';
+  declare readonly code: NpcSessionErrorCode;
+  constructor(code: NpcSessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
 }
 
 /** Returns a readable message for any thrown value. */

@@ -1,21 +1,14 @@
-import type { NpcBinding, NpcState } from './NpcBinding.js';
-import type { NpcVoiceError } from './errors.js';
 import type { MicUnavailableReason } from './audioBackend.js';
+import type { NpcVoiceError } from './errors.js';
+import type { NpcBinding } from './NpcBinding.js';
 import type { Persona } from './shared/personaSchema.js';
-
-/** Token counts of one response (`response.done.response.usage`). */
-export interface NpcUsage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-}
+import type { NpcState, NpcUsage, NpcVoiceWarningCode } from './types.js';
 
 /**
  * Every event the plugin emits, with its arguments as labeled tuples. Listen with
  * `scene.npcVoice.on(NpcVoiceEvents.NPC_TRANSCRIPT, (npc, text) => …)`.
  */
 export interface NpcVoiceEventMap {
-  [event: string]: readonly unknown[];
   /** An NPC's session state changed. */
   'session-state': [npc: NpcBinding, state: NpcState, previous: NpcState];
   /** The player's words as transcribed: partial (`final` false) then the whole utterance (`final` true). */
@@ -39,7 +32,7 @@ export interface NpcVoiceEventMap {
   /** A run-time failure (never thrown from callbacks or the game loop). `npc` is null for plugin-wide errors. */
   error: [error: NpcVoiceError, npc: NpcBinding | null];
   /** Something is misconfigured but the plugin carries on (e.g. a persona lists an unregistered tool). */
-  warning: [code: string, message: string, npc: NpcBinding | null];
+  warning: [code: NpcVoiceWarningCode, message: string, npc: NpcBinding | null];
   /** The microphone cannot be used; the plugin continues text-only (`say()` still works). */
   'mic-unavailable': [reason: MicUnavailableReason];
   /** `updatePersona()` applied a new persona to these bindings. */

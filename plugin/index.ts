@@ -1,7 +1,8 @@
 // Public entry point of phaser-npc-voice. Curated: nothing is exported by accident.
 export { NpcVoicePlugin, createNpcVoicePlugin, type NpcVoicePluginEntry } from './NpcVoicePlugin.js';
-export { NpcBinding, type NpcSprite, type NpcState, type ConversationLine } from './NpcBinding.js';
-export { NpcVoiceEvents, type NpcVoiceEventMap, type NpcVoiceEventName, type NpcUsage } from './events.js';
+export { NpcBinding, type NpcSprite } from './NpcBinding.js';
+export type { NpcState, NpcUsage, ConversationLine, NpcVoiceErrorCode, NpcVoiceWarningCode, NpcVoiceConfigErrorCode, NpcSessionErrorCode, MintErrorCode, MintEndpointCode } from './types.js';
+export { NpcVoiceEvents, type NpcVoiceEventMap, type NpcVoiceEventName } from './events.js';
 export { defineGameTool, type GameTool, type GameToolContext, type ToolNpcInfo } from './tools/defineGameTool.js';
 export { NpcVoiceError, NpcVoiceConfigError, MintError, ToolError, NpcSessionError } from './errors.js';
 export type { NpcVoiceOptions, NpcVoiceDuckOptions, Positioned } from './options.js';

@@ -4,7 +4,13 @@
  * so they cannot depend on Phaser's emitter; listener errors are isolated so one bad listener cannot break the
  * emitting code (which may be a socket callback).
  */
-export type EventMap = { [event: string]: readonly unknown[] };
+
+/**
+ * The constraint on an event map: every event's arguments are a tuple. Written over the map's own keys (not as an
+ * index signature) so that a map such as `NpcVoiceEventMap` lists its events exactly: an event name it does not
+ * list, or listener arguments that do not match its tuple, fail to compile.
+ */
+export type EventMap<M> = { [K in keyof M]: readonly unknown[] };
 
 interface Listener {
   fn: unknown;
@@ -13,7 +19,7 @@ interface Listener {
 }
 
 /** Typed emitter; `onListenerError` receives exceptions thrown by listeners. */
-export class TypedEmitter<M extends EventMap> {
+export class TypedEmitter<M extends EventMap<M>> {
   private readonly listeners = new Map<keyof M, Listener[]>();
 
   constructor(private readonly onListenerError: (err: unknown, event: keyof M) => void = () => {}) {}

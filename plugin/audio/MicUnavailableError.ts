@@ -8,6 +8,7 @@ import { NpcVoiceError } from '../errors.js';
  */
 export class MicUnavailableError extends NpcVoiceError {
   override readonly name = 'MicUnavailableError';
+  declare readonly code: 'mic_unavailable';
   constructor(
     readonly reason: MicUnavailableReason,
     message: string,

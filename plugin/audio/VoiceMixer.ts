@@ -1,5 +1,6 @@
 import type { DuckableHowl, DuckOptions, DuckTarget, VoiceMixerLike } from '../audioBackend.js';
 import type { Spatial } from '../shared/personaSchema.js';
+import { SPATIAL_DEFAULTS } from '../shared/spatialDefaults.js';
 import { loadWorkletModule } from './loadWorklet.js';
 import { NpcVoice } from './NpcVoice.js';
 import { moveTo, worldToAudio } from './spatial.js';
@@ -22,8 +23,8 @@ export interface VoiceMixerOptions {
   maxStartWaitMs?: number;
 }
 
-/** Spatial defaults, the same as the persona schema's. */
-const DEFAULT_SPATIAL: Spatial = { refDistance: 100, maxDistance: 600, rolloffFactor: 1, distanceModel: 'inverse', panningModel: 'HRTF' };
+/** Spatial options of a voice added without any: the persona schema's defaults. */
+const DEFAULT_SPATIAL: Spatial = { ...SPATIAL_DEFAULTS };
 
 type SpeakingChange = (anySpeaking: boolean) => void;
 

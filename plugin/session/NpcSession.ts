@@ -1,21 +1,18 @@
 import type { RealtimeSession, RealtimeTransportLayer } from '@openai/agents-realtime';
 import type { VoiceOutput } from '../audioBackend.js';
 import { MintError, NpcSessionError, NpcVoiceError, messageOf } from '../errors.js';
-import type { NpcUsage } from '../events.js';
 import { concatPcm16, pcm16Bytes } from '../shared/pcm16.js';
 import type { Persona } from '../shared/personaSchema.js';
 import { buildInstructions } from '../shared/sessionConfig.js';
 import type { GameTool, GameToolContext } from '../tools/defineGameTool.js';
 import type { ToolRunResult } from '../tools/runGameTool.js';
+import type { ConversationLine, NpcState, NpcUsage } from '../types.js';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff.js';
-import type { RealtimeSdk, } from './loadRealtimeSdk.js';
+import type { RealtimeSdk } from './loadRealtimeSdk.js';
 import type { EphemeralKey } from './mintClient.js';
 import type { WebRtcHandle } from './realtimeSdk.js';
 import { WebRtcInput } from './WebRtcInput.js';
-import { instructionsWithMemory, isPushToTalk, type ConversationLine } from './sessionOptions.js';
-
-/** What the player sees of an NPC's conversation. */
-export type NpcState = 'idle' | 'connecting' | 'listening' | 'thinking' | 'speaking' | 'closed' | 'error';
+import { instructionsWithMemory, isPushToTalk } from './sessionOptions.js';
 
 /** Which transport a session uses. */
 export type TransportKind = 'websocket' | 'webrtc';
@@ -345,7 +342,7 @@ export class NpcSession {
       .updateAgent(agent)
       .then(
         () => {},
-        (err: unknown) => this.report(new NpcSessionError('update_failed', `could not update the persona: ${messageOf(err)}`, { cause: err })),
+        (err: unknown) => this.report(new NpcSessionError('persona_update_failed', `could not update the persona: ${messageOf(err)}`, { cause: err })),
       )
       .finally(() => {
         if (this.updating !== updating) return;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MintError, messageOf } from '../errors.js';
 import { zodEnglish } from '../shared/zodLocale.js';
+import type { MintEndpointCode, MintErrorCode } from '../types.js';
 
 /** An ephemeral key from the mint endpoint, valid for one connection. */
 export interface EphemeralKey {
@@ -94,7 +95,8 @@ export class MintClient {
     if (!response.ok) {
       const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
       const parsed = ErrorBodySchema.safeParse(body);
-      const code = parsed.success ? (parsed.data.error.code ?? parsed.data.error.type ?? `http_${response.status}`) : `http_${response.status}`;
+      const own = parsed.success ? (parsed.data.error.code ?? parsed.data.error.type) : undefined;
+      const code: MintErrorCode = own !== undefined ? endpointCode(own) : `http_${response.status}`;
       const detail = parsed.success && parsed.data.error.message ? parsed.data.error.message : response.statusText;
       throw new MintError(code, `mint endpoint answered ${response.status}: ${detail}`, response.status, retryAfterMs);
     }
@@ -106,6 +108,11 @@ export class MintClient {
     const k = parsed.data;
     return { value: k.value, expiresAt: k.expires_at, model: k.model, persona: k.persona, url: k.url };
   }
+}
+
+/** Marks a code the endpoint chose (the one place a `MintEndpointCode` is made). */
+function endpointCode(code: string): MintEndpointCode {
+  return code as MintEndpointCode;
 }
 
 function parseJson(text: string): unknown {

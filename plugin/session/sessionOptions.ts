@@ -1,6 +1,7 @@
 import type { RealtimeSessionConfig } from '@openai/agents-realtime';
 import type { Persona } from '../shared/personaSchema.js';
 import { TRANSCRIPTION_MODEL, wireTurnDetection } from '../shared/sessionConfig.js';
+import type { ConversationLine } from '../types.js';
 
 /** The SDK's camelCase turn-detection config (`audio.input.turnDetection`), or null for push-to-talk. */
 export type TurnDetectionConfig = Extract<RealtimeSessionConfig, { turnDetection: unknown }>['turnDetection'] | null;
@@ -48,12 +49,6 @@ export function buildSessionConfig(persona: Persona): Partial<RealtimeSessionCon
 /** Whether the app must commit the audio buffer and ask for a response itself (turn detection off). */
 export function isPushToTalk(persona: Persona): boolean {
   return persona.turnTaking.mode === 'push_to_talk';
-}
-
-/** One line of an NPC conversation, as kept by the plugin. */
-export interface ConversationLine {
-  readonly role: 'player' | 'npc';
-  readonly text: string;
 }
 
 /** How many earlier lines are replayed into a new session's instructions when the persona has `memory`. */

@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { SERVER_VAD_DEFAULTS } from './serverVadDefaults.js';
+import { SPATIAL_DEFAULTS } from './spatialDefaults.js';
 
 /**
  * The persona format designers write in `assets/personas/<id>.json`. One strict zod schema, imported by the plugin
@@ -8,7 +10,7 @@ import * as z from 'zod/mini';
  * Written with `zod/mini` (functional API) so it stays small in a game's first-load bundle: classic `zod` costs
  * ~90 KB gzipped, this schema with `zod/mini` a few KB. Descriptions are attached with `z.describe(...)` checks,
  * which register them in `z.globalRegistry`, so the generated JSON Schema keeps them. Human-readable messages
- * need the English locale, installed in `./zodMini.ts`.
+ * need the English locale of `./zodLocale.ts`, passed to each parse (`{ error: zodEnglish }`).
  */
 
 /** OpenAI Realtime voices (realtime-protocol.md §3.3). */
@@ -108,16 +110,19 @@ export function badPlaceholders(template: string | undefined): string[] {
 /** Spatial voice options, in pixels, named as in Phaser's SpatialSoundConfig / the Web Audio PannerNode. */
 export const SpatialSchema = z.strictObject({
   refDistance: described(
-    z._default(z.number().check(z.positive()), 100),
+    z._default(z.number().check(z.positive()), SPATIAL_DEFAULTS.refDistance),
     'Distance (px) at which the voice is at full volume.',
   ),
   maxDistance: described(
-    z._default(z.number().check(z.positive()), 600),
+    z._default(z.number().check(z.positive()), SPATIAL_DEFAULTS.maxDistance),
     'Distance (px) beyond which the voice gets no quieter.',
   ),
-  rolloffFactor: described(z._default(z.number().check(z.minimum(0)), 1), 'How fast the voice fades with distance.'),
-  distanceModel: z._default(z.enum(['linear', 'inverse', 'exponential']), 'inverse'),
-  panningModel: z._default(z.enum(['HRTF', 'equalpower']), 'HRTF'),
+  rolloffFactor: described(
+    z._default(z.number().check(z.minimum(0)), SPATIAL_DEFAULTS.rolloffFactor),
+    'How fast the voice fades with distance.',
+  ),
+  distanceModel: z._default(z.enum(['linear', 'inverse', 'exponential']), SPATIAL_DEFAULTS.distanceModel),
+  panningModel: z._default(z.enum(['HRTF', 'equalpower']), SPATIAL_DEFAULTS.panningModel),
 });
 
 /** How the player and NPC take turns. */
@@ -125,9 +130,9 @@ export const TurnTakingSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('push_to_talk') }),
   z.strictObject({
     mode: z.literal('server_vad'),
-    threshold: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.5),
-    silenceMs: z._default(z.int().check(z.minimum(100), z.maximum(3000)), 500),
-    prefixPaddingMs: z._default(z.int().check(z.minimum(0), z.maximum(2000)), 300),
+    threshold: z._default(z.number().check(z.minimum(0), z.maximum(1)), SERVER_VAD_DEFAULTS.threshold),
+    silenceMs: z._default(z.int().check(z.minimum(100), z.maximum(3000)), SERVER_VAD_DEFAULTS.silenceDurationMs),
+    prefixPaddingMs: z._default(z.int().check(z.minimum(0), z.maximum(2000)), SERVER_VAD_DEFAULTS.prefixPaddingMs),
   }),
   z.strictObject({
     mode: z.literal('semantic_vad'),

@@ -19,6 +19,7 @@ import type {
   ServerUsage,
 } from '../../plugin/shared/protocol/serverEvents.js';
 import { Resampler, resample } from '../../plugin/shared/resample.js';
+import { SERVER_VAD_DEFAULTS } from '../../plugin/shared/serverVadDefaults.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import { DEFAULT_PERSONA, PersonaBrain, resolvePersona, type BrainDecision, type BrainInput } from './brain/PersonaBrain.js';
 import { defaultSession, mergeSession, newId, type WireSession } from './sessionDefaults.js';
@@ -409,9 +410,10 @@ export class SessionEngine {
         ? semanticEagernessToSilenceMs((typeof td.eagerness === 'string' ? td.eagerness : 'auto') as SemanticEagerness)
         : typeof td.silence_duration_ms === 'number'
           ? td.silence_duration_ms
-          : 500;
-    const threshold = td.type === 'server_vad' && typeof td.threshold === 'number' ? td.threshold : 0.5;
-    const prefixMs = td.type === 'server_vad' && typeof td.prefix_padding_ms === 'number' ? td.prefix_padding_ms : 300;
+          : SERVER_VAD_DEFAULTS.silenceDurationMs;
+    const threshold = td.type === 'server_vad' && typeof td.threshold === 'number' ? td.threshold : SERVER_VAD_DEFAULTS.threshold;
+    const prefixMs =
+      td.type === 'server_vad' && typeof td.prefix_padding_ms === 'number' ? td.prefix_padding_ms : SERVER_VAD_DEFAULTS.prefixPaddingMs;
     const key = `${threshold}|${prefixMs}|${silenceMs}`;
     // The SDK re-sends the same config on every update; keep the detector (and its noise floor) when nothing changed.
     if (this.vad?.key === key) return;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SERVER_VAD_DEFAULTS } from '../../plugin/shared/serverVadDefaults.js';
 
 /** A GA realtime session object (snake_case), as the service returns it. */
 export type WireSession = Record<string, unknown>;
@@ -48,9 +49,9 @@ export function fillTurnDetection(value: unknown): unknown {
   }
   return {
     type: 'server_vad',
-    threshold: 0.5,
-    prefix_padding_ms: 300,
-    silence_duration_ms: 500,
+    threshold: SERVER_VAD_DEFAULTS.threshold,
+    prefix_padding_ms: SERVER_VAD_DEFAULTS.prefixPaddingMs,
+    silence_duration_ms: SERVER_VAD_DEFAULTS.silenceDurationMs,
     idle_timeout_ms: null,
     create_response: true,
     interrupt_response: true,

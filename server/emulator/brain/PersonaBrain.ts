@@ -1,5 +1,6 @@
 import type { Intent, Persona } from '../../../plugin/shared/personaSchema.js';
 import { readInstructionLines } from '../../../plugin/shared/sessionConfig.js';
+import { SPATIAL_DEFAULTS } from '../../../plugin/shared/spatialDefaults.js';
 import { normalizePhrase } from '../speech/grammar.js';
 
 /** What the brain is asked to answer. */
@@ -277,7 +278,7 @@ export const DEFAULT_PERSONA: Persona = {
   intents: [],
   tools: [],
   hearingRadiusPx: 150,
-  spatial: { refDistance: 100, maxDistance: 600, rolloffFactor: 1, distanceModel: 'inverse', panningModel: 'HRTF' },
+  spatial: { ...SPATIAL_DEFAULTS },
   turnTaking: { mode: 'push_to_talk' },
   guardrails: { refuseTopics: [], refusal: "I won't speak of that." },
   memory: true,

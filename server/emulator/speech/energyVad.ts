@@ -1,14 +1,15 @@
 // Deterministic energy + zero-crossing VAD with the Realtime API's `server_vad` semantics. Exact on clean input (the
 // offline-speech reference, §3), cheap, and free of model state, so tests can predict its events to the frame.
+import { SERVER_VAD_DEFAULTS } from '../../../plugin/shared/serverVadDefaults.js';
 import { SAMPLE_RATE_HZ } from './types.js';
 
-/** Options of {@link ServerVad}, named after the `server_vad` turn-detection fields. */
+/** Options of {@link ServerVad}, named after the `server_vad` turn-detection fields; each defaults to `SERVER_VAD_DEFAULTS`. */
 export interface ServerVadOptions {
-  /** Activation threshold 0..1 (default 0.5); higher needs louder speech relative to the noise floor. */
+  /** Activation threshold 0..1; higher needs louder speech relative to the noise floor. */
   threshold?: number;
-  /** Audio kept before the detected onset; `audioStartMs` is moved back by this much (default 300). */
+  /** Audio kept before the detected onset; `audioStartMs` is moved back by this much. */
   prefixPaddingMs?: number;
-  /** Silence needed before speech counts as stopped (default 500). */
+  /** Silence needed before speech counts as stopped. */
   silenceDurationMs?: number;
   /** Input sample rate (default 24000). */
   sampleRateHz?: number;
@@ -102,10 +103,10 @@ export class ServerVad {
 
   /** @throws RangeError when an option is out of range. */
   constructor(options: ServerVadOptions = {}) {
-    const threshold = options.threshold ?? 0.5;
+    const threshold = options.threshold ?? SERVER_VAD_DEFAULTS.threshold;
     const sampleRateHz = options.sampleRateHz ?? SAMPLE_RATE_HZ;
-    const prefixPaddingMs = options.prefixPaddingMs ?? 300;
-    const silenceDurationMs = options.silenceDurationMs ?? 500;
+    const prefixPaddingMs = options.prefixPaddingMs ?? SERVER_VAD_DEFAULTS.prefixPaddingMs;
+    const silenceDurationMs = options.silenceDurationMs ?? SERVER_VAD_DEFAULTS.silenceDurationMs;
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
       throw new RangeError(`ServerVad: threshold must be within 0..1, got ${threshold}`);
     }
