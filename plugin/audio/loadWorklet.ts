@@ -57,43 +57,37 @@ export function loadWorkletModule(context: BaseAudioContext, module: WorkletModu
 const PRE_BUNDLED = /\/\.vite\/deps(_[a-z]+)?\//;
 
 async function addWithFallback(worklet: AudioWorklet, module: WorkletModule): Promise<void> {
-  const violations = watchCspViolations();
-  try {
+  // Vite's pre-bundled copy of this package sits in `.vite/deps/`, where its worklet files never are: going straight
+  // to the inlined code spares a 404 in the developer's console on every load.
+  if (module.source === undefined || !PRE_BUNDLED.test(module.url)) {
     try {
-      // Vite's pre-bundled copy of this package sits in `.vite/deps/`, where its worklet files never are: going
-      // straight to the inlined code spares a 404 in the developer's console on every load.
-      if (module.source !== undefined && PRE_BUNDLED.test(module.url)) throw new Error('pre-bundled: no worklet file beside it');
       await worklet.addModule(module.url);
       return;
     } catch (first) {
-      if (module.source === undefined) throw failure(violations(), module.url, first);
-      const blobUrl = URL.createObjectURL(new Blob([module.source], { type: 'text/javascript' }));
-      try {
-        await worklet.addModule(blobUrl);
-      } catch (second) {
-        // Chromium reports no violation event to the document for a worklet: ask the same question of a blob: module
-        // in the page (script-src governs both); refused too means the page's policy is the reason.
-        const refused = violations();
-        if (refused.length === 0 && (await blobScriptsBlocked())) refused.push('script-src refused blob:');
-        throw failure(refused, `${module.url} nor from its inlined code`, second);
-      } finally {
-        URL.revokeObjectURL(blobUrl);
-      }
+      if (module.source === undefined) throw failure(false, module.url, first);
     }
+  }
+  const blobUrl = URL.createObjectURL(new Blob([module.source], { type: 'text/javascript' }));
+  try {
+    await worklet.addModule(blobUrl);
+  } catch (second) {
+    // Chromium reports no CSP violation to the document for a worklet: ask the same question of a blob: module in
+    // the page (script-src governs both); refused too means the page's policy is the reason.
+    throw failure(await blobScriptsBlocked(), `${module.url} nor from its inlined code`, second);
   } finally {
-    violations.stop();
+    URL.revokeObjectURL(blobUrl);
   }
 }
 
-function failure(cspBlocked: string[], what: string, cause: unknown): WorkletLoadError {
-  const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-  if (cspBlocked.length > 0) {
+function failure(cspBlocked: boolean, what: string, cause: unknown): WorkletLoadError {
+  if (cspBlocked) {
     return new WorkletLoadError(
       'csp',
-      `the page's Content-Security-Policy blocked the audio worklet (${cspBlocked.join(', ')}): allow blob: in script-src, or serve the worklet file from 'self' and pass its URL`,
+      "the page's Content-Security-Policy blocked the audio worklet (script-src refused blob:): allow blob: in script-src, or serve the worklet file from 'self' and pass its URL",
       { cause },
     );
   }
+  const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
   return new WorkletLoadError('failed', `could not load the audio worklet from ${what} (${detail})`, { cause });
 }
 
@@ -109,15 +103,4 @@ async function blobScriptsBlocked(): Promise<boolean> {
   } finally {
     URL.revokeObjectURL(url);
   }
-}
-
-/** Records `securitypolicyviolation` events while a load runs (only in a document; worklets report there). */
-function watchCspViolations(): (() => string[]) & { stop(): void } {
-  const seen: string[] = [];
-  const doc = (globalThis as { document?: Document }).document;
-  const onViolation = (event: SecurityPolicyViolationEvent): void => {
-    seen.push(`${event.effectiveDirective} refused ${event.blockedURI || 'inline'}`);
-  };
-  doc?.addEventListener('securitypolicyviolation', onViolation);
-  return Object.assign(() => seen, { stop: () => doc?.removeEventListener('securitypolicyviolation', onViolation) });
 }
