@@ -5,7 +5,7 @@ import { NpcVoiceController } from './NpcVoiceController.js';
 import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
 import { PERSONA_HMR_EVENT, type PersonaHmrPayload } from './shared/hmr.js';
 import { NpcVoiceConfigError } from './errors.js';
-import { resolveOptions, type NpcVoiceOptions, type Positioned } from './options.js';
+import { isListener, resolveOptions, type NpcVoiceOptions, type Positioned } from './options.js';
 import type { Persona } from './shared/personaSchema.js';
 import type { PlayerPose } from './session/addressing.js';
 import type { GameTool } from './tools/defineGameTool.js';
@@ -236,7 +236,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
    * this.npcVoice.setListener(this.player);
    */
   setListener(listener: Positioned | 'camera'): this {
-    if (listener !== 'camera' && (typeof listener !== 'object' || listener === null || typeof listener.x !== 'number' || typeof listener.y !== 'number')) {
+    if (!isListener(listener)) {
       throw new NpcVoiceConfigError('invalid_option', 'listener', 'setListener(): expected the player sprite (anything with x and y) or "camera"');
     }
     this.listener = listener;

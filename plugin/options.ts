@@ -164,7 +164,7 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
     names.add(t.name);
   });
   const listener = options.listener ?? 'camera';
-  if (listener !== 'camera' && (typeof listener !== 'object' || listener === null || !('x' in listener) || !('y' in listener))) {
+  if (!isListener(listener)) {
     fail('listener', 'expected the player sprite (anything with x and y) or "camera"');
   }
   if (options.gameView !== undefined && typeof options.gameView !== 'function') fail('gameView', 'expected a function returning the read-only game view');
@@ -196,4 +196,12 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
     backoff,
     fetch: options.fetch ?? null,
   };
+}
+
+/** A valid `listener`: `'camera'` or something with numeric `x` and `y` (the `listener` option, `setListener`). */
+export function isListener(value: unknown): value is Positioned | 'camera' {
+  if (value === 'camera') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const { x, y } = value as { x?: unknown; y?: unknown };
+  return typeof x === 'number' && typeof y === 'number';
 }

@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp, MINT_PATH } from './app.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { KeyStore } from './emulator/keyStore.js';
+import type * as Emulator from './emulator/attach.js';
 import { assertEmulatorEngines } from './emulator/engines.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { createOriginPolicy } from './originPolicy.js';
@@ -11,11 +12,7 @@ import { PersonaRegistry } from './personas/PersonaRegistry.js';
 import { redactingLogger, type LogFn } from './redact.js';
 
 /** The emulator's Realtime endpoints as mounted (nothing in `openai` mode). */
-interface RealtimeAttachment {
-  close(): Promise<void>;
-  dropConnections(): number;
-  calls?: RealtimeCalls;
-}
+type RealtimeAttachment = Awaited<ReturnType<typeof Emulator.attachRealtime>>;
 
 /** Options of {@link attachNpcVoice}. */
 export interface AttachNpcVoiceOptions {

@@ -9,6 +9,7 @@ import { loadEnv, type Plugin, type ViteDevServer } from 'vite';
 import { PERSONA_HMR_EVENT, type PersonaHmrPayload } from '../../plugin/shared/hmr.js';
 import { parsePersonaJson } from '../../plugin/shared/parsePersona.js';
 import { attachNpcVoice, ownsPath, type NpcVoiceAttachment } from '../attachNpcVoice.js';
+import { defaultPersonaDir } from '../cli/commandLine.js';
 import { readConfig } from '../config.js';
 
 /** Options of {@link npcVoice}. */
@@ -24,9 +25,6 @@ export interface NpcVoiceViteOptions {
    */
   env?: Record<string, string | undefined>;
 }
-
-/** Where personas are looked for when no folder is named, in order. */
-export const DEFAULT_PERSONA_DIRS = ['assets/personas', 'personas'] as const;
 
 const HMR_CLIENT_ID = '/@npc-voice/hmr-client.js';
 const RESOLVED_HMR_CLIENT = '\0npc-voice-hmr-client';
@@ -123,9 +121,7 @@ export function npcVoice(options: NpcVoiceViteOptions = {}): Plugin {
 }
 
 function resolvePersonaDir(root: string, configured: string | undefined): string {
-  if (configured !== undefined) return path.resolve(root, configured);
-  const found = DEFAULT_PERSONA_DIRS.map((dir) => path.resolve(root, dir)).find((dir) => existsSync(dir));
-  return found ?? path.resolve(root, 'personas');
+  return path.resolve(root, configured ?? defaultPersonaDir(root));
 }
 
 function isInside(dir: string, file: string): boolean {

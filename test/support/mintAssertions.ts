@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 
 /** A mint answer as the tests read it. */
@@ -21,4 +24,21 @@ export function expectRateLimited(result: MintResult): void {
   const retryAfter = Number(result.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(60);
+}
+
+/**
+ * Starts `server` on a free loopback port as a stand-in for OpenAI: its `/v1` base URL and a `close` that also drops
+ * open connections.
+ */
+export async function listenAsUpstream(server: http.Server): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
-import { expectRateLimited, UPSTREAM_FAILED } from '../../support/mintAssertions.js';
+import { expectRateLimited, listenAsUpstream, UPSTREAM_FAILED } from '../../support/mintAssertions.js';
 
 const CANARY_KEY = 'sk-test-CANARY-do-not-leak-1234567890';
 
@@ -39,17 +39,7 @@ async function fakeUpstream(mode: 'fail-echo' | 'ok-echo' | 'hang' | 'garbage') 
       res.end(echo);
     }
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    seen,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...(await listenAsUpstream(server)), seen };
 }
 
 function expectNoLeak(server: TestServer, result: { text: string; headers: Headers }) {

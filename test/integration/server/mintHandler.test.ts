@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../server/emulator/keyStore.js';
 import { createMintHandler, DEFAULT_PERSONA_DIR, toNodeListener, type MintHandler, type MintHandlerOptions } from '../../../server/index.js';
-import { expectRateLimited, UPSTREAM_FAILED } from '../../support/mintAssertions.js';
+import { expectRateLimited, listenAsUpstream, UPSTREAM_FAILED } from '../../support/mintAssertions.js';
 
 const FAKE_KEY = 'sk-test-mint-handler-CANARY-0123456789';
 const GAME = 'https://game.example';
@@ -28,18 +28,7 @@ async function fakeOpenAi() {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ value: `ek_fake_${seen.length}`, expires_at: 1_900_000_000 }));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    seen,
-    state,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...(await listenAsUpstream(server)), seen, state };
 }
 
 type Upstream = Awaited<ReturnType<typeof fakeOpenAi>>;

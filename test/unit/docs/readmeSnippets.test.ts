@@ -9,13 +9,6 @@ import { describe, expect, it } from 'vitest';
 const GAME = fileURLToPath(new URL('../../e2e/consumer/game/', import.meta.url));
 const README = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? filesUnder(full) : [full];
-  });
-}
-
 /** The regions of a file, dedented by their common indentation. */
 function regions(text: string): { name: string; body: string }[] {
   const found: { name: string; body: string }[] = [];
@@ -28,7 +21,8 @@ function regions(text: string): { name: string; body: string }[] {
   return found;
 }
 
-const snippets = filesUnder(GAME).flatMap((file) =>
+const files = readdirSync(GAME, { recursive: true, encoding: 'utf8' }).map((f) => path.join(GAME, f)).filter((f) => statSync(f).isFile());
+const snippets = files.flatMap((file) =>
   regions(readFileSync(file, 'utf8')).map((r) => ({ where: `${path.relative(GAME, file)} #${r.name}`, body: r.body })),
 );
 
