@@ -33,8 +33,7 @@ export class NpcBinding {
   private _persona: Persona;
   private _destroyed = false;
   private _session: NpcSession | null = null;
-  /** The NPC's spatial voice once the audio layer is ready (null in text-only mode). */
-  voice: VoiceOutput | null = null;
+  private _voice: VoiceOutput | null = null;
 
   /** @internal Use `npcVoice.bind()`. */
   constructor(
@@ -63,6 +62,11 @@ export class NpcBinding {
   /** The conversation so far: the player's and the NPC's lines, in order. */
   get history(): readonly ConversationLine[] {
     return this._session?.history ?? [];
+  }
+
+  /** The NPC's spatial voice once the audio layer is ready (null in text-only mode). */
+  get voice(): VoiceOutput | null {
+    return this._voice;
   }
 
   /** Whether the binding was destroyed. */
@@ -94,15 +98,28 @@ export class NpcBinding {
     this._destroyed = true;
     this.sprite.off(GAME_OBJECT_DESTROY, this.destroy, this, true);
     this._session?.destroy();
-    this.voice?.destroy();
-    this.voice = null;
+    this._voice?.destroy();
+    this._voice = null;
     this.host.unbind(this);
   }
 
   /** @internal The NPC's session (created on first use). */
   get session(): NpcSession {
-    if (!this._session) this._session = this.host.sessionFor(this);
+    if (!this._session) {
+      this._session = this.host.sessionFor(this);
+      this._session.setVoice(this._voice);
+    }
     return this._session;
+  }
+
+  /** @internal The audio layer made this NPC's voice: handed to the session once, which plays its audio into it. */
+  attachVoice(voice: VoiceOutput): void {
+    if (this._destroyed) {
+      voice.destroy();
+      return;
+    }
+    this._voice = voice;
+    this._session?.setVoice(voice);
   }
 
   /** @internal Whether the session object exists (it may still be closed). */

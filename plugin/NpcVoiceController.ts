@@ -291,7 +291,6 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
       mint: (personaId) => this.mint.mint(personaId),
       loadSdk: this.seams.loadSdk ?? loadRealtimeSdk,
       transport: this.transportKind(),
-      voice: () => binding.voice,
       tools: () => this.toolsFor(binding.persona),
       toolContext: () => this.toolContext(binding),
       ...(createTransport ? { createTransport: () => createTransport(binding) } : {}),
@@ -519,8 +518,9 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   private attachVoice(binding: NpcBinding): void {
     if (!this.audio || binding.voice || binding.destroyed) return;
     try {
-      binding.voice = this.audio.mixer.createVoice(binding.id, binding.persona.spatial);
-      binding.voice.setPosition(binding.sprite.x, binding.sprite.y);
+      const voice = this.audio.mixer.createVoice(binding.id, binding.persona.spatial);
+      voice.setPosition(binding.sprite.x, binding.sprite.y);
+      binding.attachVoice(voice);
     } catch (err) {
       this.emitError(new NpcVoiceError('voice_failed', `could not create the voice of ${binding.id}: ${messageOf(err)}`, { cause: err }), binding);
     }

@@ -1,6 +1,7 @@
 import type { MicSource, MicUnavailableReason } from '../audioBackend.js';
 import { levelFromRms, smoothLevel } from './level.js';
 import { loadWorkletModule, WorkletLoadError, type WorkletModule } from './loadWorklet.js';
+import { PCM_RATE_HZ } from '../shared/pcm16.js';
 import { MicUnavailableError } from './MicUnavailableError.js';
 import { MIC_CAPTURE_PROCESSOR, type MicChunk, type MicCommand, type MicProcessorOptions } from './micCaptureMessages.js';
 import { micCaptureWorklet } from './workletUrls.js';
@@ -84,7 +85,7 @@ export class MicCapture implements MicSource {
     try {
       const failed = await workletLoaded;
       if (failed) throw failed.err;
-      const processorOptions: MicProcessorOptions = { outputRateHz: 24_000 };
+      const processorOptions: MicProcessorOptions = { outputRateHz: PCM_RATE_HZ };
       if (options.chunkMs !== undefined) processorOptions.chunkMs = options.chunkMs;
       const node = new AudioWorkletNode(context, MIC_CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1, processorOptions });
       const source = context.createMediaStreamSource(stream);

@@ -1,12 +1,12 @@
 import type { VoiceOutput } from '../audioBackend.js';
 import type { Spatial } from '../shared/personaSchema.js';
-import { rms } from '../shared/pcm16.js';
+import { PCM_RATE_HZ, rms } from '../shared/pcm16.js';
 import { levelFromRms, smoothLevel } from './level.js';
 import { moveTo, pannerOptions, worldToAudio } from './spatial.js';
 import { STREAM_PLAYER_PROCESSOR, type PlayerCommand, type PlayerProcessorOptions, type PlayerReport } from './streamPlayerMessages.js';
 
 /** Rate of the PCM the Realtime API sends (`audio/pcm`). */
-const INPUT_RATE_HZ = 24_000;
+const INPUT_RATE_HZ = PCM_RATE_HZ;
 /** How long `speaking` stays true after the queue runs dry, so a late chunk does not make the mouth and duck flicker. */
 const SPEAKING_HOLD_MS = 150;
 /** Extrapolation of playedMs between worklet reports is capped at two report periods (reports come every ~50 ms). */

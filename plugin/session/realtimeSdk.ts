@@ -16,7 +16,7 @@ import { buildSessionConfig } from './sessionOptions.js';
 import { toSdkTool, type SdkGameTool } from '../tools/toSdkTool.js';
 
 export { toSdkTool };
-/** Schemas of the server events NpcSession reads (lazy with the SDK, out of the first load). */
+/** Schemas of the server events a session reads (serverEvents.ts) (lazy with the SDK, out of the first load). */
 export * as transportEvents from './transportEvents.js';
 
 /** Where a WebSocket session's PCM goes, and where its real playback position comes from. */
@@ -35,15 +35,20 @@ export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
   private interruptedItemId: string | undefined;
 
   constructor(
-    private readonly sink: () => PcmSink | null,
+    private sink: PcmSink | null,
     options?: OpenAIRealtimeWebSocketOptions,
   ) {
     super(options);
   }
 
+  /** Where the audio plays from now on: the NPC's voice, handed over once (null: nowhere, e.g. subtitles only). */
+  setSink(sink: PcmSink | null): void {
+    this.sink = sink;
+  }
+
   protected override _onAudio(audioEvent: TransportLayerAudio): void {
     const itemId = this.currentItemId;
-    const sink = this.sink();
+    const sink = this.sink;
     if (sink && itemId !== undefined && itemId !== this.interruptedItemId) sink.push(pcm16FromBytes(new Uint8Array(audioEvent.data)), itemId);
     // Still emit `audio` / `audio_start` so session listeners keep working.
     super._onAudio(audioEvent);
@@ -51,7 +56,7 @@ export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
 
   override _interrupt(elapsedTime: number, cancelOngoingResponse = true): void {
     const itemId = this.currentItemId;
-    const sink = this.sink();
+    const sink = this.sink;
     const played = sink && itemId !== undefined ? sink.playedMs(itemId) : elapsedTime;
     this.interruptedItemId = itemId;
     // The SDK clamps to the received length; a non-finite value from a broken player falls back to its estimate.
@@ -198,6 +203,6 @@ export function createSession(agent: RealtimeAgent, transport: RealtimeTransport
 }
 
 /** Creates the WebSocket transport (exact PCM, exact truncation). */
-export function createWebSocketTransport(sink: () => PcmSink | null): PlayerAwareWebSocket {
+export function createWebSocketTransport(sink: PcmSink | null): PlayerAwareWebSocket {
   return new PlayerAwareWebSocket(sink);
 }

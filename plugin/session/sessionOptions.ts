@@ -1,4 +1,5 @@
 import type { RealtimeSessionConfig } from '@openai/agents-realtime';
+import { PCM_RATE_HZ } from '../shared/pcm16.js';
 import type { Persona } from '../shared/personaSchema.js';
 import { TRANSCRIPTION_MODEL, wireTurnDetection } from '../shared/sessionConfig.js';
 import type { ConversationLine } from '../types.js';
@@ -37,11 +38,11 @@ export function buildSessionConfig(persona: Persona): Partial<RealtimeSessionCon
     outputModalities: ['audio'],
     audio: {
       input: {
-        format: { type: 'audio/pcm', rate: 24_000 },
+        format: { type: 'audio/pcm', rate: PCM_RATE_HZ },
         transcription: { model: TRANSCRIPTION_MODEL },
         turnDetection: turnDetectionConfig(persona),
       },
-      output: { format: { type: 'audio/pcm', rate: 24_000 }, voice: persona.voice },
+      output: { format: { type: 'audio/pcm', rate: PCM_RATE_HZ }, voice: persona.voice },
     },
   };
 }

@@ -1,6 +1,11 @@
 // PCM16 helpers shared by the browser plugin and the Node emulator. Deliberately free of Node's Buffer so the same
 // code runs in the page (mic capture, playback) and on the server.
 
+/** The Realtime API's `audio/pcm` format: PCM16 mono at 24 kHz, in both directions. */
+export const PCM_RATE_HZ = 24_000;
+/** Samples in one millisecond of {@link PCM_RATE_HZ} audio. */
+export const PCM_SAMPLES_PER_MS = PCM_RATE_HZ / 1000;
+
 /** Converts float samples in [-1, 1] to PCM16, clamping out-of-range values instead of wrapping them. */
 export function floatToPcm16(samples: Float32Array): Int16Array {
   const out = new Int16Array(samples.length);

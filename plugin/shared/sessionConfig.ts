@@ -1,3 +1,4 @@
+import { PCM_RATE_HZ } from './pcm16.js';
 import type { Persona } from './personaSchema.js';
 
 /** Model used when none is configured. Keep the SDK's `model` option equal to the minted key's model. */
@@ -127,11 +128,11 @@ export function personaSessionConfig(persona: Persona, model: string = DEFAULT_R
     output_modalities: ['audio'] as const,
     audio: {
       input: {
-        format: { type: 'audio/pcm' as const, rate: 24_000 },
+        format: { type: 'audio/pcm' as const, rate: PCM_RATE_HZ },
         transcription: { model: TRANSCRIPTION_MODEL },
         turn_detection: wireTurnDetection(persona),
       },
-      output: { format: { type: 'audio/pcm' as const, rate: 24_000 }, voice: persona.voice },
+      output: { format: { type: 'audio/pcm' as const, rate: PCM_RATE_HZ }, voice: persona.voice },
     },
     tools,
   };

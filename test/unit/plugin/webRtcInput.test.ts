@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WebRtcInput } from '../../../plugin/session/WebRtcInput.js';
+import { WebRtcInput } from '../../../plugin/session/transports/WebRtcInput.js';
 
 const SAMPLES_PER_MS = 24;
 

@@ -1,4 +1,4 @@
-import { concatPcm16, rms } from '../shared/pcm16.js';
+import { PCM_SAMPLES_PER_MS as SAMPLES_PER_MS, concatPcm16, rms } from '../../shared/pcm16.js';
 
 /** What a {@link WebRtcInput} drives: the call's data channel and microphone track. */
 export interface WebRtcInputPort {
@@ -31,7 +31,6 @@ export interface WebRtcInputOptions {
   clearTimer?: (timer: unknown) => void;
 }
 
-const SAMPLES_PER_MS = 24;
 /** Largest append over the data channel: 500 ms is 32 KB as base64, well under SCTP's 256 KiB message limit. */
 const MAX_APPEND_SAMPLES = 500 * SAMPLES_PER_MS;
 
