@@ -1,10 +1,12 @@
 // Test doubles for game developers: unit-test NPC tools and conversations without a server or a browser.
 import type { RealtimeTransportLayer } from '@openai/agents-realtime';
 import { ScriptedRealtimeTransport } from '@openai/agents-realtime/testing';
-import { NpcVoiceController } from '../NpcVoiceController.js';
-import type { NpcBinding, NpcSprite } from '../NpcBinding.js';
-import type { NpcVoiceOptions } from '../options.js';
-import { validatePersona } from '../options.js';
+import { NpcVoiceController } from '../core/NpcVoiceController.js';
+import type { NpcSprite } from '../adapters/phaser/NpcVoicePlugin.js';
+import type { NpcVoiceOptions } from '../adapters/phaser/options.js';
+import type { NpcVoiceHost } from '../core/host.js';
+import type { NpcBinding } from '../core/NpcBinding.js';
+import { validatePersona } from '../core/options.js';
 import type { Persona } from '../shared/personaSchema.js';
 import { ActionQueue } from '../tools/actionQueue.js';
 import type { GameTool, GameToolContext } from '../tools/defineGameTool.js';
@@ -114,6 +116,25 @@ export function createFakeSprite(x = 0, y = 0): FakeSprite {
   };
 }
 
+/**
+ * A host port for the core without an engine: a bound object's lifetime is its `once('destroy')` (as on
+ * {@link createFakeSprite} and Phaser objects), frames are whatever the test runs with `controller.update()`, there
+ * is no listener until the test passes one to `update()`, and no engine audio.
+ */
+export function createFakeHost(): NpcVoiceHost {
+  return {
+    onDestroyed(npc, gone) {
+      const sprite = npc as Partial<NpcSprite>;
+      if (typeof sprite.once !== 'function' || typeof sprite.off !== 'function') return () => {};
+      sprite.once('destroy', gone);
+      return () => sprite.off?.('destroy', gone);
+    },
+    onFrame: () => () => {},
+    listener: () => null,
+    audioOutput: () => null,
+  };
+}
+
 /** A controller wired to scripted transports, for testing NPC conversations without a server. */
 export interface FakeNpcVoice<G extends object> {
   readonly controller: NpcVoiceController<G>;
@@ -131,6 +152,7 @@ export function createFakeNpcVoice<G extends object>(options: NpcVoiceOptions<G>
   const transports = new Map<NpcBinding, ScriptedRealtimeTransport>();
   const controller = new NpcVoiceController<G>(
     { fetch: fakeMintFetch(), ...options },
+    createFakeHost(),
     {
       loadSdk: () => Promise.resolve(realtimeSdk),
       createTransport: (binding): RealtimeTransportLayer => {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { NpcBinding } from '../../../plugin/NpcBinding.js';
-import { NpcVoiceController } from '../../../plugin/NpcVoiceController.js';
+import type { NpcBinding } from '../../../plugin/core/NpcBinding.js';
+import { NpcVoiceController } from '../../../plugin/core/NpcVoiceController.js';
 import type { NpcVoiceError } from '../../../plugin/errors.js';
-import { NpcVoiceEvents, type NpcVoiceEventMap } from '../../../plugin/events.js';
-import { createFakeSprite } from '../../../plugin/testing/index.js';
+import { NpcVoiceEvents, type NpcVoiceEventMap } from '../../../plugin/core/events.js';
+import { createFakeHost, createFakeSprite } from '../../../plugin/testing/index.js';
 import { defineGameTool } from '../../../plugin/tools/defineGameTool.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { waitFor, type EventSource } from '../emulator/helpers.js';
@@ -87,6 +87,7 @@ function setup(options: { giveItemThrows?: boolean } = {}): Harness {
       audioContext: () => audio.context,
       backoff: { baseMs: 20, maxMs: 200, maxAttempts: 5 },
     },
+    createFakeHost(),
     { gestureTarget: null },
   );
   const events: Recorded[] = [];

@@ -15,7 +15,8 @@ import {
 
 const isPhaser = (specifier: string): boolean => specifier === 'phaser' || specifier.startsWith('phaser/');
 /** The Phaser adapter and the entry point that re-exports it: the only plugin modules that may load Phaser. */
-const PHASER_MODULES = new Set(['plugin/NpcVoicePlugin.ts', 'plugin/index.ts']);
+const PHASER_ADAPTER = 'plugin/adapters/phaser/';
+const mayLoadPhaser = (file: string): boolean => file.startsWith(PHASER_ADAPTER) || file === 'plugin/index.ts';
 /** The package's own Node entry points, which plugin/ must not reach through the package name either. */
 const SERVER_ENTRY = /^phaser-npc-voice\/(server|vite)(\/|$)/;
 
@@ -28,7 +29,8 @@ describe('import boundaries of plugin/ and server/', () => {
     const unresolved = graph.edges.filter((e) => e.specifier.startsWith('.') && e.to === null).map(where);
     expect(unresolved, 'relative imports the check could not follow').toEqual([]);
     // The check sees what it polices: the adapter's Phaser import and the server's use of plugin/shared.
-    expect(runtimeChainToPackage(graph, 'plugin/NpcVoicePlugin.ts', isPhaser)).toEqual(['plugin/NpcVoicePlugin.ts', 'phaser']);
+    expect(runtimeChainToPackage(graph, 'plugin/adapters/phaser/NpcVoicePlugin.ts', isPhaser)).toEqual(['plugin/adapters/phaser/NpcVoicePlugin.ts', 'phaser']);
+    expect(graph.files.filter((f) => f.startsWith('plugin/core/')).length).toBeGreaterThan(5);
     expect(graph.edges.some((e) => e.from.startsWith('server/') && e.to?.startsWith('plugin/shared/'))).toBe(true);
   });
 
@@ -41,11 +43,18 @@ describe('import boundaries of plugin/ and server/', () => {
 
   it('loads Phaser only from the Phaser adapter (type-only imports of Phaser are fine)', () => {
     const chains = graph.files
-      .filter((f) => f.startsWith('plugin/') && !PHASER_MODULES.has(f))
+      .filter((f) => f.startsWith('plugin/') && !mayLoadPhaser(f))
       .map((f) => runtimeChainToPackage(graph, f, isPhaser))
       .filter((chain) => chain !== null)
       .map(formatChain);
-    expect(chains, 'these plugin modules load Phaser at run time (use `import type`, or keep it in NpcVoicePlugin.ts)').toEqual([]);
+    expect(chains, 'these plugin modules load Phaser at run time (use `import type`, or keep it in plugin/adapters/phaser/)').toEqual([]);
+  });
+
+  it('keeps plugin/core engine-agnostic: no Phaser, not even its types, and no adapter', () => {
+    const offending = graph.edges
+      .filter((e) => e.from.startsWith('plugin/core/') && (isPhaser(e.specifier) || e.to?.startsWith('plugin/adapters/')))
+      .map(where);
+    expect(offending, 'plugin/core talks to the engine through its host port (plugin/core/host.ts) only').toEqual([]);
   });
 
   it('has no import circles (type-only imports included)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAddressee, type AddressCandidate } from '../../../plugin/session/addressing.js';
+import { chooseAddressee, type AddressCandidate } from '../../../plugin/core/addressing.js';
 
 const npc = (id: string, x: number, y: number, hearingRadiusPx = 150): AddressCandidate => ({ id, x, y, hearingRadiusPx });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LivePolicy, type LiveCandidate } from '../../../plugin/session/LivePolicy.js';
+import { LivePolicy, type LiveCandidate } from '../../../plugin/core/LivePolicy.js';
 
 const c = (id: string, distancePx: number, live: boolean, engaged = false): LiveCandidate => ({
   id,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MicSource } from '../../../plugin/audioBackend.js';
-import { MicRouter, resumeOnFirstGesture, type MicTarget } from '../../../plugin/MicRouter.js';
+import { MicRouter, resumeOnFirstGesture, type MicTarget } from '../../../plugin/core/MicRouter.js';
 import { MAX_EARLY_AUDIO_MS } from '../../../plugin/session/NpcSession.js';
 import { createFakeNpcVoice, createFakeSprite, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
 import { deferredMint, personaJson } from './fixtures.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NpcVoiceEvents } from '../../../plugin/events.js';
+import { NpcVoiceEvents } from '../../../plugin/core/events.js';
 import type { NpcVoiceError } from '../../../plugin/errors.js';
 import { createFakeNpcVoice, createFakeSprite, type ScriptedRealtimeTransport } from '../../../plugin/testing/index.js';
 import { defineGameTool } from '../../../plugin/tools/defineGameTool.js';

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NpcVoiceConfigError } from '../../../plugin/errors.js';
-import { resolveOptions, type NpcVoiceOptions } from '../../../plugin/options.js';
+import { resolvePhaserOptions, type NpcVoicePhaserOptions } from '../../../plugin/adapters/phaser/options.js';
+import { resolveOptions, type NpcVoiceCoreOptions as NpcVoiceOptions } from '../../../plugin/core/options.js';
 
 /** The field a bad option is reported under (throws if the options are accepted). */
-function rejectedField(options: NpcVoiceOptions): string {
+function rejectedField<O extends object = NpcVoiceOptions>(options: O, resolve: (o: O) => unknown = resolveOptions): string {
   try {
-    resolveOptions(options);
+    resolve(options);
   } catch (err) {
     if (err instanceof NpcVoiceConfigError) return err.field;
     throw err;
@@ -46,5 +47,21 @@ describe('plugin options', () => {
     expect(rejectedField({ transport: 'carrier-pigeon' as never })).toBe('transport');
     expect(rejectedField({ maxLiveSessions: 0 })).toBe('maxLiveSessions');
     expect(() => resolveOptions({ duck: { level: 2 } })).toThrow(/duck\.level.*between 0 and 1, got 2/);
+  });
+});
+
+describe('the Phaser adapter options', () => {
+  const rejected = (options: NpcVoicePhaserOptions): string => rejectedField(options, resolvePhaserOptions);
+
+  it('defaults to SPACE and the camera, and takes a player sprite or no key at all', () => {
+    expect(resolvePhaserOptions({})).toEqual({ pushToTalkKey: 'SPACE', listener: 'camera', playerFacing: null });
+    const player = { x: 1, y: 2 };
+    expect(resolvePhaserOptions({ pushToTalkKey: null, listener: player })).toMatchObject({ pushToTalkKey: null, listener: player });
+  });
+
+  it('names the option when a key, listener or facing is wrong', () => {
+    expect(rejected({ pushToTalkKey: 'space bar' })).toBe('pushToTalkKey');
+    expect(rejected({ listener: { x: 1 } as never })).toBe('listener');
+    expect(rejected({ playerFacing: 'north' as never })).toBe('playerFacing');
   });
 });

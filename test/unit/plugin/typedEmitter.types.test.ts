@@ -2,9 +2,9 @@
 // the mistake it marks compiles again (an unknown event name, listener arguments that do not match the event).
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { NpcVoiceError } from '../../../plugin/errors.js';
-import { NpcVoiceEvents, type NpcVoiceEventMap, type NpcVoiceEventName } from '../../../plugin/events.js';
-import type { NpcBinding } from '../../../plugin/NpcBinding.js';
-import type { NpcVoicePlugin } from '../../../plugin/NpcVoicePlugin.js';
+import { NpcVoiceEvents, type NpcVoiceEventMap, type NpcVoiceEventName } from '../../../plugin/core/events.js';
+import type { NpcBinding } from '../../../plugin/core/NpcBinding.js';
+import type { NpcVoicePlugin } from '../../../plugin/adapters/phaser/NpcVoicePlugin.js';
 import { TypedEmitter } from '../../../plugin/typedEmitter.js';
 import type { NpcState } from '../../../plugin/types.js';
 

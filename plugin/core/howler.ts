@@ -1,6 +1,6 @@
 // The plugin's only contact with howler.js, which stays an optional peer: it reads the `Howler` global that howler.js
 // sets on `window`, never imports the package.
-import type { DuckableHowl } from './audioBackend.js';
+import type { DuckableHowl } from '../audioBackend.js';
 
 /** Howler's context and master gain. */
 export interface HowlerAudio {

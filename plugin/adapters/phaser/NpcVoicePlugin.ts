@@ -1,18 +1,27 @@
 // A namespace import: Phaser 3's ES module has no default export (Phaser 4's has both).
 import * as Phaser from 'phaser';
-import type { NpcBinding, NpcSprite } from './NpcBinding.js';
-import { NpcVoiceController } from './NpcVoiceController.js';
-import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
-import { PERSONA_HMR_EVENT, type PersonaHmrPayload } from './shared/hmr.js';
-import { NpcVoiceConfigError } from './errors.js';
-import { isListener, resolveOptions, type NpcVoiceOptions, type Positioned } from './options.js';
-import type { Persona } from './shared/personaSchema.js';
-import type { PlayerPose } from './session/addressing.js';
-import type { GameTool } from './tools/defineGameTool.js';
+import type { NpcBinding } from '../../core/NpcBinding.js';
+import { NpcVoiceController } from '../../core/NpcVoiceController.js';
+import type { HostAudioOutput, NpcVoiceHost, Positioned } from '../../core/host.js';
+import { NpcVoiceEvents, type NpcVoiceEventMap } from '../../core/events.js';
+import { PERSONA_HMR_EVENT, type PersonaHmrPayload } from '../../shared/hmr.js';
+import { NpcVoiceConfigError } from '../../errors.js';
+import { isListener, resolveAllOptions, type NpcVoiceOptions, type ResolvedPhaserOptions } from './options.js';
+import type { Persona } from '../../shared/personaSchema.js';
+import type { PlayerPose } from '../../core/addressing.js';
+import type { GameTool } from '../../tools/defineGameTool.js';
+
+/** The parts of a Phaser game object a binding uses (any sprite, image or container fits). */
+export interface NpcSprite extends Positioned {
+  once(event: string, fn: () => void, context?: unknown): unknown;
+  off(event: string, fn?: () => void, context?: unknown, once?: boolean): unknown;
+}
 
 /**
- * Phaser scene plugin giving NPC sprites real-time voices. A thin adapter: it forwards the scene lifecycle and
- * input to the Phaser-free {@link NpcVoiceController}. Install with {@link createNpcVoicePlugin}; use as
+ * Phaser scene plugin giving NPC sprites real-time voices. The Phaser adapter of the engine-agnostic
+ * {@link NpcVoiceController}: it implements the core's host port for a scene (frame tick = the scene's UPDATE,
+ * listener = the player sprite or the camera, lifetime = the sprite's DESTROY, audio = Phaser's sound manager) and
+ * forwards the scene lifecycle and the push-to-talk key. Install with {@link createNpcVoicePlugin}; use as
  * `this.npcVoice` in a scene.
  *
  * @example
@@ -20,12 +29,15 @@ import type { GameTool } from './tools/defineGameTool.js';
  * this.npcVoice.on(NpcVoiceEvents.NPC_TRANSCRIPT, (npc, text) => showSubtitle(npc.sprite, text));
  */
 export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.ScenePlugin {
-  /** The Phaser-free core (advanced use and tests). */
+  /** The engine-agnostic core (advanced use and tests). */
   readonly core: NpcVoiceController<G>;
+  private readonly phaserOptions: ResolvedPhaserOptions;
   private pttKey: Phaser.Input.Keyboard.Key | null = null;
   /** Set by setListener(); overrides the `listener` option. */
   private listener: Positioned | 'camera' | null = null;
   private started = false;
+  /** The core's frame (tool actions, positions, mic routing, live sessions), set while it runs. */
+  private tick: ((nowMs: number) => void) | null = null;
   private destroyed = false;
 
   /**
@@ -34,7 +46,9 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
    */
   constructor(scene: Phaser.Scene, pluginManager: Phaser.Plugins.PluginManager, pluginKey: string, options: NpcVoiceOptions<G> = {}) {
     super(scene, pluginManager, pluginKey);
-    this.core = new NpcVoiceController<G>(options, { hostAudio: () => phaserAudio(pluginManager.game) });
+    const { phaser } = resolveAllOptions(options);
+    this.phaserOptions = phaser;
+    this.core = new NpcVoiceController<G>(options, this.host(pluginManager));
   }
 
   /** Phaser calls this once when the scene boots: only lifecycle wiring here. */
@@ -50,9 +64,8 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     const sys = this.systems;
     if (!sys || this.started || this.destroyed) return;
     this.started = true;
-    sys.events.on(Phaser.Scenes.Events.UPDATE, this.update, this);
     sys.events.once(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
-    const keyName = this.core.options.pushToTalkKey;
+    const keyName = this.phaserOptions.pushToTalkKey;
     const keyboard = this.scene?.input?.keyboard;
     if (keyName !== null && keyboard) {
       const code = Phaser.Input.Keyboard.KeyCodes[keyName as keyof typeof Phaser.Input.Keyboard.KeyCodes];
@@ -64,6 +77,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
       this.pttKey.on(Phaser.Input.Keyboard.Events.UP, this.onTalkUp, this);
     }
     globalThis.addEventListener?.(PERSONA_HMR_EVENT, this.onPersonaHmr);
+    // The core ticks on the scene's UPDATE from here (the host's onFrame) until core.stop().
     this.core.start();
   }
 
@@ -89,23 +103,48 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
     this.core.setTalking(false);
   }
 
-  /** Phaser calls this every frame (scene UPDATE): tool actions, positions, mic routing, live sessions. */
+  /** Phaser calls this every frame (scene UPDATE) while the scene runs: the push-to-talk key, then the core's frame. */
   update(): void {
     // Catches what has no key event: Phaser resets held keys silently when the window loses focus.
     if (this.pttKey) {
       const down = this.pttKey.isDown;
       if (down !== this.core.talking) this.core.setTalking(down);
     }
-    this.core.update(Date.now(), this.playerPose());
+    this.tick?.(Date.now());
+  }
+
+  /**
+   * The core's host port for this scene: the frame tick is the scene's UPDATE (after the push-to-talk key is read),
+   * the listener the player sprite or the camera, an NPC's lifetime its game object's DESTROY, and the audio output
+   * Phaser's Web Audio sound manager.
+   */
+  private host(pluginManager: Phaser.Plugins.PluginManager): NpcVoiceHost {
+    return {
+      onDestroyed: (npc, gone) => {
+        const sprite = npc as NpcSprite;
+        sprite.once(Phaser.GameObjects.Events.DESTROY, gone);
+        return () => sprite.off(Phaser.GameObjects.Events.DESTROY, gone, undefined, true);
+      },
+      onFrame: (tick) => {
+        const events = this.systems?.events;
+        if (!events) return () => {};
+        this.tick = tick;
+        events.on(Phaser.Scenes.Events.UPDATE, this.update, this);
+        return () => {
+          events.off(Phaser.Scenes.Events.UPDATE, this.update, this);
+          this.tick = null;
+        };
+      },
+      listener: () => this.playerPose(),
+      audioOutput: () => phaserAudio(pluginManager.game),
+    };
   }
 
   /** Phaser calls this on scene SHUTDOWN: the matching `off`s, close sessions. Idempotent. */
   shutdown(): void {
     if (!this.started) return;
     this.started = false;
-    const events = this.systems?.events;
-    events?.off(Phaser.Scenes.Events.UPDATE, this.update, this);
-    events?.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
+    this.systems?.events?.off(Phaser.Scenes.Events.SHUTDOWN, this.shutdown, this);
     globalThis.removeEventListener?.(PERSONA_HMR_EVENT, this.onPersonaHmr);
     if (this.pttKey) {
       this.pttKey.off(Phaser.Input.Keyboard.Events.DOWN, this.onTalkDown, this);
@@ -135,6 +174,9 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
    * const guard = this.npcVoice.bind(guardSprite, 'gate_guard');
    */
   bind(sprite: NpcSprite, personaOrId: string | Record<string, unknown>): NpcBinding {
+    if (typeof sprite !== 'object' || sprite === null || typeof sprite.once !== 'function' || typeof sprite.off !== 'function') {
+      throw new NpcVoiceConfigError('invalid_sprite', 'sprite', 'npcVoice.bind(sprite, persona): sprite must be a Phaser game object');
+    }
     return this.core.bind(sprite, personaOrId);
   }
 
@@ -244,7 +286,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
   }
 
   private playerPose(): PlayerPose | null {
-    const listener = this.listener ?? this.core.options.listener;
+    const listener = this.listener ?? this.phaserOptions.listener;
     let x: number;
     let y: number;
     if (listener === 'camera') {
@@ -256,7 +298,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
       x = listener.x;
       y = listener.y;
     }
-    const facing = this.core.options.playerFacing?.() ?? null;
+    const facing = this.phaserOptions.playerFacing?.() ?? null;
     return facing ? { x, y, facingX: facing.x, facingY: facing.y } : { x, y };
   }
 }
@@ -278,7 +320,7 @@ export interface NpcVoicePluginEntry<G extends object = object> {
  * });
  */
 export function createNpcVoicePlugin<G extends object = object>(options: NpcVoiceOptions<G> = {}): NpcVoicePluginEntry<G> {
-  resolveOptions(options);
+  resolveAllOptions(options);
   // Phaser constructs scene plugins with (scene, manager, key) only, so the options are bound in a subclass.
   class ConfiguredNpcVoicePlugin extends NpcVoicePlugin<G> {
     constructor(scene: Phaser.Scene, pluginManager: Phaser.Plugins.PluginManager, pluginKey: string) {
@@ -302,7 +344,7 @@ declare global {
  * before the master volume), so the game's volume and mute apply to NPC voices. Null with `audio: { noAudio: true }`
  * or the HTML5 sound manager.
  */
-function phaserAudio(game: Phaser.Game | null | undefined): { context: AudioContext; destination: AudioNode } | null {
+function phaserAudio(game: Phaser.Game | null | undefined): HostAudioOutput | null {
   const sound = game?.sound as { context?: unknown; destination?: unknown } | undefined;
   const context = sound?.context;
   const destination = sound?.destination;

@@ -1,17 +1,13 @@
-import type { AudioBackend, DuckableHowl, DuckTarget } from './audioBackend.js';
-import { NpcVoiceConfigError } from './errors.js';
+import type { AudioBackend, DuckableHowl, DuckTarget } from '../audioBackend.js';
+import { NpcVoiceConfigError } from '../errors.js';
 import { howlerSounds } from './howler.js';
-import { parsePersona } from './shared/parsePersona.js';
-import type { Persona } from './shared/personaSchema.js';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './session/backoff.js';
-import type { FetchLike } from './session/mintClient.js';
-import type { GameTool } from './tools/defineGameTool.js';
+import { parsePersona } from '../shared/parsePersona.js';
+import type { Persona } from '../shared/personaSchema.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../session/backoff.js';
+import type { FetchLike } from '../session/mintClient.js';
+import type { GameTool } from '../tools/defineGameTool.js';
 
-/** Something with a position (a sprite, the player). */
-export interface Positioned {
-  readonly x: number;
-  readonly y: number;
-}
+export type { Positioned } from './host.js';
 
 /** What fades while an NPC speaks (`duck` option). */
 export interface NpcVoiceDuckOptions {
@@ -25,22 +21,23 @@ export interface NpcVoiceDuckOptions {
   fadeMs?: number;
 }
 
-/** Options of the NPC voice plugin (`createNpcVoicePlugin(options)`). */
-export interface NpcVoiceOptions<G extends object = object> {
+/**
+ * The engine-agnostic options of the plugin; an adapter adds its engine's own (the Phaser adapter's
+ * `NpcVoiceOptions` adds the push-to-talk key, the listener and the player's facing).
+ */
+export interface NpcVoiceCoreOptions<G extends object = object> {
   /** URL of the key-minting endpoint. Default `/api/npc-voice/session`. */
   mintEndpoint?: string;
   /** `websocket` (exact PCM, default), `webrtc` (lowest latency) or `auto` (WebRTC where the browser has it). */
   transport?: 'websocket' | 'webrtc' | 'auto';
-  /** The AudioContext to play voices in, or a function returning it. Default: Howler's (`Howler.ctx`), else Phaser's sound manager's, else a new one. */
+  /** The AudioContext to play voices in, or a function returning it. Default: Howler's (`Howler.ctx`), else the engine's (Phaser's sound manager), else a new one. */
   audioContext?: AudioContext | (() => AudioContext);
-  /** Where voices go. Default: `Howler.masterGain` with Howler's context, Phaser's master mute/volume with Phaser's, else the context's destination. */
+  /** Where voices go. Default: `Howler.masterGain` with Howler's context, the engine's master mute/volume with the engine's, else the context's destination. */
   audioDestination?: AudioNode;
   /** The audio layer (`{ createMixer: (o) => new VoiceMixer(o), openMic: MicCapture.open }`); omit for text-only. */
   audio?: AudioBackend;
   /** Music and SFX that fade while an NPC speaks; `false` turns ducking off. Default: every Howler sound, to 0.35. */
   duck?: NpcVoiceDuckOptions | false;
-  /** Phaser key name held to talk. Default `SPACE`; `null` disables the key (call `setTalking()` yourself). */
-  pushToTalkKey?: string | null;
   /** Most NPC sessions open at once. Default 3. */
   maxLiveSessions?: number;
   /** Personas by id (objects or parsed JSON), so `bind(sprite, 'blacksmith')` works. */
@@ -49,10 +46,6 @@ export interface NpcVoiceOptions<G extends object = object> {
   tools?: readonly GameTool[];
   /** Read-only view of the game passed to tools as `ctx.game`. */
   gameView?: () => G;
-  /** Who hears the NPCs and talks to them: the player sprite, or the camera centre. Default 'camera'. */
-  listener?: Positioned | 'camera';
-  /** The player's facing direction (breaks ties between equally near NPCs). */
-  playerFacing?: () => Positioned | null;
   /** Close a session nobody talked to for this long. Default 60 000 ms. */
   idleTimeoutMs?: number;
   /** Reconnect backoff. */
@@ -70,13 +63,10 @@ export interface ResolvedOptions<G extends object = object> {
   audio: AudioBackend | null;
   /** Null: no ducking. `howls` null: no Howls (a `target` only). */
   duck: { howls: (() => readonly DuckableHowl[]) | null; target: DuckTarget | undefined; level: number; fadeMs: number } | null;
-  pushToTalkKey: string | null;
   maxLiveSessions: number;
   personas: Map<string, Persona>;
   tools: readonly GameTool[];
   gameView: () => G;
-  listener: Positioned | 'camera';
-  playerFacing: (() => Positioned | null) | null;
   idleTimeoutMs: number;
   backoff: BackoffOptions;
   fetch: FetchLike | null;
@@ -85,7 +75,8 @@ export interface ResolvedOptions<G extends object = object> {
 /** Default mint endpoint served by the package's server. */
 export const DEFAULT_MINT_ENDPOINT = '/api/npc-voice/session';
 
-function fail(field: string, message: string): never {
+/** Throws the error of a bad option: `field` names it, `message` says what is expected. */
+export function fail(field: string, message: string): never {
   throw new NpcVoiceConfigError('invalid_option', field, `npcVoice option "${field}": ${message}`);
 }
 
@@ -115,7 +106,7 @@ export function validatePersona(value: unknown, where: string): Persona {
   });
 }
 
-function resolveDuck(duck: NpcVoiceOptions['duck']): ResolvedOptions['duck'] {
+function resolveDuck(duck: NpcVoiceCoreOptions['duck']): ResolvedOptions['duck'] {
   if (duck === false) return null;
   if (duck !== undefined && (typeof duck !== 'object' || duck === null)) fail('duck', 'expected { howls?, target?, level?, fadeMs? } or false');
   const d = duck ?? {};
@@ -129,7 +120,7 @@ function resolveDuck(duck: NpcVoiceOptions['duck']): ResolvedOptions['duck'] {
  * Validates plugin options and fills defaults.
  * @throws NpcVoiceConfigError naming the option and how to fix it.
  */
-export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {}): ResolvedOptions<G> {
+export function resolveOptions<G extends object>(options: NpcVoiceCoreOptions<G> = {}): ResolvedOptions<G> {
   if (typeof options !== 'object' || options === null) fail('(options)', 'expected an options object');
   const mintEndpoint = options.mintEndpoint ?? DEFAULT_MINT_ENDPOINT;
   if (typeof mintEndpoint !== 'string' || mintEndpoint.trim() === '') fail('mintEndpoint', 'expected a URL such as "/api/npc-voice/session"');
@@ -145,10 +136,6 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
     fail('audio', 'expected { createMixer(options), openMic(context) } from plugin/audio');
   }
   const duck = resolveDuck(options.duck);
-  const key = options.pushToTalkKey === undefined ? 'SPACE' : options.pushToTalkKey;
-  if (key !== null && (typeof key !== 'string' || !/^[A-Z0-9_]+$/.test(key))) {
-    fail('pushToTalkKey', `expected a Phaser key name such as "SPACE" or "T" (Phaser.Input.Keyboard.KeyCodes), or null; got ${JSON.stringify(key)}`);
-  }
   const personas = new Map<string, Persona>();
   for (const [id, value] of Object.entries(options.personas ?? {})) {
     const persona = validatePersona(value, `personas.${id}`);
@@ -163,12 +150,7 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
     if (names.has(t.name)) fail(`tools[${i}].name`, `duplicate tool name "${t.name}"`);
     names.add(t.name);
   });
-  const listener = options.listener ?? 'camera';
-  if (!isListener(listener)) {
-    fail('listener', 'expected the player sprite (anything with x and y) or "camera"');
-  }
   if (options.gameView !== undefined && typeof options.gameView !== 'function') fail('gameView', 'expected a function returning the read-only game view');
-  if (options.playerFacing !== undefined && typeof options.playerFacing !== 'function') fail('playerFacing', 'expected a function returning {x, y}');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch', 'expected a fetch-compatible function');
   const b = options.backoff ?? {};
   const backoff: BackoffOptions = {
@@ -185,23 +167,12 @@ export function resolveOptions<G extends object>(options: NpcVoiceOptions<G> = {
     audioDestination: options.audioDestination ?? null,
     audio: options.audio ?? null,
     duck,
-    pushToTalkKey: key,
     maxLiveSessions: positiveInt('maxLiveSessions', options.maxLiveSessions, 3),
     personas,
     tools,
     gameView: options.gameView ?? (() => ({}) as G),
-    listener,
-    playerFacing: options.playerFacing ?? null,
     idleTimeoutMs: positiveMs('idleTimeoutMs', options.idleTimeoutMs, 60_000),
     backoff,
     fetch: options.fetch ?? null,
   };
-}
-
-/** A valid `listener`: `'camera'` or something with numeric `x` and `y` (the `listener` option, `setListener`). */
-export function isListener(value: unknown): value is Positioned | 'camera' {
-  if (value === 'camera') return true;
-  if (typeof value !== 'object' || value === null) return false;
-  const { x, y } = value as { x?: unknown; y?: unknown };
-  return typeof x === 'number' && typeof y === 'number';
 }

@@ -1,29 +1,21 @@
-import type { VoiceOutput } from './audioBackend.js';
-import type { Persona } from './shared/personaSchema.js';
-import type { NpcSession } from './session/NpcSession.js';
-import type { ConversationLine, NpcState } from './types.js';
-
-/** The parts of a Phaser game object a binding uses (any sprite, image or container fits). */
-export interface NpcSprite {
-  x: number;
-  y: number;
-  once(event: string, fn: () => void, context?: unknown): unknown;
-  off(event: string, fn?: () => void, context?: unknown, once?: boolean): unknown;
-}
-
-/** Phaser's `Phaser.GameObjects.Events.DESTROY`, spelled out so this module does not load Phaser. */
-const GAME_OBJECT_DESTROY = 'destroy';
+import type { VoiceOutput } from '../audioBackend.js';
+import type { Persona } from '../shared/personaSchema.js';
+import type { NpcSession } from '../session/NpcSession.js';
+import type { ConversationLine, NpcState } from '../types.js';
+import type { Positioned } from './host.js';
 
 /** What a binding needs from the plugin; internal. */
 export interface BindingHost {
   sessionFor(binding: NpcBinding): NpcSession;
+  /** Calls `gone` when the engine destroys `sprite`; returns the matching off. */
+  onDestroyed(sprite: Positioned, gone: () => void): () => void;
   unbind(binding: NpcBinding): void;
   touch(binding: NpcBinding): void;
 }
 
 /**
- * The voice of one NPC sprite: its persona, its (lazily opened) Realtime session and its spatial voice. Created by
- * `scene.npcVoice.bind(sprite, 'blacksmith')`; destroyed with the sprite.
+ * The voice of one NPC game object: its persona, its (lazily opened) Realtime session and its spatial voice. Created
+ * by `scene.npcVoice.bind(sprite, 'blacksmith')`; destroyed with the object (the engine's host tells when).
  *
  * @example
  * const smith = this.npcVoice.bind(smithSprite, 'blacksmith');
@@ -34,18 +26,19 @@ export class NpcBinding {
   private _destroyed = false;
   private _session: NpcSession | null = null;
   private _voice: VoiceOutput | null = null;
+  private readonly offDestroyed: () => void;
 
   /** @internal Use `npcVoice.bind()`. */
   constructor(
     /** Unique id of this binding (`<persona id>#<n>`), used in events and logs. */
     readonly id: string,
-    /** The sprite the NPC speaks from. */
-    readonly sprite: NpcSprite,
+    /** The game object the NPC speaks from. */
+    readonly sprite: Positioned,
     persona: Persona,
     private readonly host: BindingHost,
   ) {
     this._persona = persona;
-    sprite.once(GAME_OBJECT_DESTROY, this.destroy, this);
+    this.offDestroyed = host.onDestroyed(sprite, () => this.destroy());
   }
 
   /** The NPC's persona (replaced by `npcVoice.updatePersona`). */
@@ -92,11 +85,11 @@ export class NpcBinding {
     this._session?.interrupt();
   }
 
-  /** Closes the session and releases the voice. Called when the sprite is destroyed; safe to call twice. */
+  /** Closes the session and releases the voice. Called when the game object is destroyed; safe to call twice. */
   destroy(): void {
     if (this._destroyed) return;
     this._destroyed = true;
-    this.sprite.off(GAME_OBJECT_DESTROY, this.destroy, this, true);
+    this.offDestroyed();
     this._session?.destroy();
     this._voice?.destroy();
     this._voice = null;

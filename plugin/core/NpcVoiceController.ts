@@ -1,20 +1,21 @@
 import type { RealtimeTransportLayer } from '@openai/agents-realtime';
-import type { MicUnavailableReason, VoiceMixerLike } from './audioBackend.js';
-import { NpcVoiceConfigError, NpcVoiceError, messageOf } from './errors.js';
+import type { MicUnavailableReason, VoiceMixerLike } from '../audioBackend.js';
+import { NpcVoiceConfigError, NpcVoiceError, messageOf } from '../errors.js';
 import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
 import { howlerAudio, keepHowlerAwake } from './howler.js';
 import { MicRouter, resumeOnFirstGesture, type GestureTarget } from './MicRouter.js';
-import { NpcBinding, type BindingHost, type NpcSprite } from './NpcBinding.js';
-import { resolveOptions, validatePersona, type NpcVoiceOptions, type Positioned, type ResolvedOptions } from './options.js';
-import type { Persona } from './shared/personaSchema.js';
-import { chooseAddressee, type PlayerPose } from './session/addressing.js';
-import { LivePolicy } from './session/LivePolicy.js';
-import { loadRealtimeSdk, prefetchRealtimeSdk, type RealtimeSdk } from './session/loadRealtimeSdk.js';
-import { MintClient } from './session/mintClient.js';
-import { NpcSession, type TransportKind } from './session/NpcSession.js';
-import { ActionQueue } from './tools/actionQueue.js';
-import type { GameTool, GameToolContext } from './tools/defineGameTool.js';
-import { TypedEmitter } from './typedEmitter.js';
+import { NpcBinding, type BindingHost } from './NpcBinding.js';
+import type { NpcVoiceHost, Positioned } from './host.js';
+import { resolveOptions, validatePersona, type NpcVoiceCoreOptions, type ResolvedOptions } from './options.js';
+import type { Persona } from '../shared/personaSchema.js';
+import { chooseAddressee, type PlayerPose } from './addressing.js';
+import { LivePolicy } from './LivePolicy.js';
+import { loadRealtimeSdk, prefetchRealtimeSdk, type RealtimeSdk } from '../session/loadRealtimeSdk.js';
+import { MintClient } from '../session/mintClient.js';
+import { NpcSession, type NpcSessionListener, type TransportKind } from '../session/NpcSession.js';
+import { ActionQueue } from '../tools/actionQueue.js';
+import type { GameTool, GameToolContext } from '../tools/defineGameTool.js';
+import { TypedEmitter } from '../typedEmitter.js';
 
 /** Seams for tests and the testing package: replace the SDK loader or the transport. */
 export interface ControllerSeams {
@@ -22,16 +23,13 @@ export interface ControllerSeams {
   createTransport?: (binding: NpcBinding) => RealtimeTransportLayer;
   /** Where "resume the AudioContext on first gesture" listens (default: `window` when present). */
   gestureTarget?: GestureTarget | null;
-  /**
-   * The engine's own Web Audio graph (Phaser's sound manager: its context and the node behind its master mute and
-   * volume), used when neither the `audioContext` option nor Howler provides one; null when the engine has none.
-   */
-  hostAudio?: () => { context: AudioContext; destination: AudioNode } | null;
 }
 
 /**
- * The Phaser-free core of the plugin: personas, tools, bindings, which sessions are live, who gets the mic, and
- * the frame-synchronous action queue. `NpcVoicePlugin` only forwards the scene lifecycle to it.
+ * The engine-agnostic core of the plugin: personas, tools, bindings, which sessions are live, who gets the mic, and
+ * the frame-synchronous action queue. It knows the engine only through its host port ({@link NpcVoiceHost}: frame
+ * tick, listener position, object lifetime, audio output); an adapter (`adapters/phaser/NpcVoicePlugin`) provides
+ * the port and forwards the engine's lifecycle and input to it.
  */
 export class NpcVoiceController<G extends object = object> implements BindingHost {
   /** Plugin events (see `NpcVoiceEvents`). */
@@ -53,6 +51,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   private voiceOff = false;
   private cancelPrefetch: () => void = () => {};
   private removeGestureListeners: () => void = () => {};
+  private offFrame: () => void = () => {};
   private audio: { context: AudioContext; mixer: VoiceMixerLike; owned: boolean } | null = null;
   private audioPending: Promise<void> | null = null;
   private audioFailed = false;
@@ -62,7 +61,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 
   /** @throws NpcVoiceConfigError when an option or persona is invalid (the message says how to fix it). */
   constructor(
-    options: NpcVoiceOptions<G> = {},
+    options: NpcVoiceCoreOptions<G>,
+    private readonly host: NpcVoiceHost,
     private readonly seams: ControllerSeams = {},
   ) {
     this.options = resolveOptions(options);
@@ -104,10 +104,11 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.mic?.setVoiceOff(on);
   }
 
-  /** Starts a scene run: prefetches the SDK when idle, prepares the mic router. Idempotent. */
+  /** Starts a run (a Phaser scene's START): prefetches the SDK when idle, prepares the mic router, ticks every frame. Idempotent. */
   start(): void {
     if (this.running || this.destroyed) return;
     this.running = true;
+    this.offFrame = this.host.onFrame((nowMs) => this.update(nowMs, this.host.listener()));
     this.actions.reopen();
     this.cancelPrefetch = this.seams.loadSdk ? () => {} : prefetchRealtimeSdk();
     this.mic = new MicRouter({
@@ -120,12 +121,14 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   }
 
   /**
-   * Ends a scene run (Phaser SHUTDOWN): closes every session, drops queued actions, closes the mic. Bindings
-   * survive (their sprites are destroyed by the scene anyway). Idempotent.
+   * Ends a run (a Phaser scene's SHUTDOWN): stops the frame tick, closes every session, drops queued actions, closes
+   * the mic. Bindings survive (their objects are destroyed with the scene anyway). Idempotent.
    */
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    this.offFrame();
+    this.offFrame = () => {};
     this.cancelPrefetch();
     this.removeGestureListeners();
     this.removeGestureListeners = () => {};
@@ -155,13 +158,14 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   }
 
   /**
-   * Gives `sprite` a voice with a registered persona id or a persona object.
+   * Gives the game object `sprite` (anything with `x` and `y`; the host tells when it is destroyed) a voice with a
+   * registered persona id or a persona object.
    * @throws NpcVoiceConfigError when the id is unknown or the persona is invalid.
    */
-  bind(sprite: NpcSprite, personaOrId: unknown): NpcBinding {
+  bind(sprite: Positioned, personaOrId: unknown): NpcBinding {
     if (this.destroyed) throw new NpcVoiceConfigError('destroyed', 'npcVoice', 'npcVoice.bind(): the plugin was destroyed with its scene');
-    if (typeof sprite !== 'object' || sprite === null || typeof sprite.once !== 'function') {
-      throw new NpcVoiceConfigError('invalid_sprite', 'sprite', 'npcVoice.bind(sprite, persona): sprite must be a Phaser game object');
+    if (typeof sprite !== 'object' || sprite === null || typeof sprite.x !== 'number' || typeof sprite.y !== 'number') {
+      throw new NpcVoiceConfigError('invalid_sprite', 'sprite', 'npcVoice.bind(sprite, persona): sprite must be a game object with x and y');
     }
     let persona: Persona;
     if (typeof personaOrId === 'string') {
@@ -196,12 +200,12 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     return persona;
   }
 
-  /** A registered persona. */
   /** The AudioContext the voices play in, once the audio layer started (null before, and text-only). */
   get audioContext(): AudioContext | null {
     return this.audio?.context ?? null;
   }
 
+  /** A registered persona. */
   getPersona(id: string): Persona | undefined {
     return this.personas.get(id);
   }
@@ -300,33 +304,43 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
         placeholderTrack: () => this.placeholderTrack(),
         ready: () => this.ensureAudioReady(),
       },
-      listener: {
-        state: (state, previous) => this.events.emit(NpcVoiceEvents.SESSION_STATE, binding, state, previous),
-        playerTranscript: (text, final) => {
-          this.policy.touch(binding.id, Date.now());
-          this.events.emit(NpcVoiceEvents.PLAYER_TRANSCRIPT, binding, text, final);
-        },
-        npcTranscriptDelta: (delta) => this.events.emit(NpcVoiceEvents.NPC_TRANSCRIPT_DELTA, binding, delta),
-        npcTranscript: (text) => this.events.emit(NpcVoiceEvents.NPC_TRANSCRIPT, binding, text),
-        speaking: (on) => {
-          this.policy.touch(binding.id, Date.now());
-          this.events.emit(on ? NpcVoiceEvents.SPEAKING_START : NpcVoiceEvents.SPEAKING_STOP, binding);
-        },
-        toolStart: (name, args) => {
-          this.policy.touch(binding.id, Date.now());
-          this.events.emit(NpcVoiceEvents.TOOL_CALL_START, binding, name, args);
-        },
-        toolEnd: (name, result) => {
-          if (!result.ok) {
-            this.events.emit(NpcVoiceEvents.TOOL_ERROR, binding, name, result.error);
-            this.emitError(result.error, binding);
-          }
-          this.events.emit(NpcVoiceEvents.TOOL_CALL_END, binding, name, result.output);
-        },
-        usage: (usage) => this.events.emit(NpcVoiceEvents.USAGE, binding, usage),
-        error: (error) => this.emitError(error, binding),
-      },
+      listener: this.sessionListener(binding),
     });
+  }
+
+  /**
+   * What a binding's session reports, as plugin events. The player's words, the NPC's voice and its tool calls are
+   * conversation activity: each one postpones the idle close (`idleTimeoutMs`) of this NPC's session.
+   */
+  private sessionListener(binding: NpcBinding): NpcSessionListener {
+    const emit = this.events;
+    const active = () => this.policy.touch(binding.id, Date.now());
+    return {
+      state: (state, previous) => emit.emit(NpcVoiceEvents.SESSION_STATE, binding, state, previous),
+      playerTranscript: (text, final) => {
+        active();
+        emit.emit(NpcVoiceEvents.PLAYER_TRANSCRIPT, binding, text, final);
+      },
+      npcTranscriptDelta: (delta) => emit.emit(NpcVoiceEvents.NPC_TRANSCRIPT_DELTA, binding, delta),
+      npcTranscript: (text) => emit.emit(NpcVoiceEvents.NPC_TRANSCRIPT, binding, text),
+      speaking: (on) => {
+        active();
+        emit.emit(on ? NpcVoiceEvents.SPEAKING_START : NpcVoiceEvents.SPEAKING_STOP, binding);
+      },
+      toolStart: (name, args) => {
+        active();
+        emit.emit(NpcVoiceEvents.TOOL_CALL_START, binding, name, args);
+      },
+      toolEnd: (name, result) => {
+        if (!result.ok) {
+          emit.emit(NpcVoiceEvents.TOOL_ERROR, binding, name, result.error);
+          this.emitError(result.error, binding);
+        }
+        emit.emit(NpcVoiceEvents.TOOL_CALL_END, binding, name, result.output);
+      },
+      usage: (usage) => emit.emit(NpcVoiceEvents.USAGE, binding, usage),
+      error: (error) => this.emitError(error, binding),
+    };
   }
 
   /** @internal BindingHost: forgets a destroyed binding. */
@@ -338,6 +352,11 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
       this.addressed = null;
       this.mic?.setTarget(null);
     }
+  }
+
+  /** @internal BindingHost: the engine tells when a bound object is destroyed. */
+  onDestroyed(sprite: Positioned, gone: () => void): () => void {
+    return this.host.onDestroyed(sprite, gone);
   }
 
   /** @internal BindingHost: records conversation activity. */
@@ -507,7 +526,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     }
     const howler = howlerAudio();
     if (howler) return { context: howler.ctx, destination: this.options.audioDestination ?? howler.masterGain, owned: false };
-    const host = this.seams.hostAudio?.() ?? null;
+    const host = this.host.audioOutput();
     if (host) return { context: host.context, destination: this.options.audioDestination ?? host.destination, owned: false };
     const Ctor = (globalThis as { AudioContext?: new () => AudioContext }).AudioContext;
     if (!Ctor) return null;
@@ -536,4 +555,3 @@ function browserWindow(): GestureTarget | null {
   return w && typeof w.addEventListener === 'function' ? w : null;
 }
 
-export type { Positioned };

@@ -1,8 +1,8 @@
-import type { MicUnavailableReason } from './audioBackend.js';
-import type { NpcVoiceError } from './errors.js';
+import type { MicUnavailableReason } from '../audioBackend.js';
+import type { NpcVoiceError } from '../errors.js';
 import type { NpcBinding } from './NpcBinding.js';
-import type { Persona } from './shared/personaSchema.js';
-import type { NpcState, NpcUsage, NpcVoiceWarningCode } from './types.js';
+import type { Persona } from '../shared/personaSchema.js';
+import type { NpcState, NpcUsage, NpcVoiceWarningCode } from '../types.js';
 
 /**
  * Every event the plugin emits, with its arguments as labeled tuples. Listen with

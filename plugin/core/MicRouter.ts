@@ -1,5 +1,5 @@
-import { micUnavailableReason, type MicSource, type MicUnavailableReason } from './audioBackend.js';
-import { NpcVoiceError, messageOf } from './errors.js';
+import { micUnavailableReason, type MicSource, type MicUnavailableReason } from '../audioBackend.js';
+import { NpcVoiceError, messageOf } from '../errors.js';
 
 /** An NPC session as the mic router sees it. */
 export interface MicTarget {
