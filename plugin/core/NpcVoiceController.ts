@@ -1,9 +1,9 @@
 import type { RealtimeTransportLayer } from '@openai/agents-realtime';
-import type { MicUnavailableReason, VoiceMixerLike } from '../audioBackend.js';
+import type { MicUnavailableReason } from '../audioBackend.js';
+import { AudioLayer, browserWindow } from './AudioLayer.js';
 import { NpcVoiceConfigError, NpcVoiceError, messageOf } from '../errors.js';
 import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
-import { howlerAudio, keepHowlerAwake } from './howler.js';
-import { MicRouter, resumeOnFirstGesture, type GestureTarget } from './MicRouter.js';
+import { MicRouter, type GestureTarget } from './MicRouter.js';
 import { NpcBinding, type BindingHost } from './NpcBinding.js';
 import type { NpcVoiceHost, Positioned } from './host.js';
 import { resolveOptions, validatePersona, type NpcVoiceCoreOptions, type ResolvedOptions } from './options.js';
@@ -50,14 +50,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   /** The player chose to type (`setTextOnly(true)`); kept across scene restarts. */
   private voiceOff = false;
   private cancelPrefetch: () => void = () => {};
-  private removeGestureListeners: () => void = () => {};
   private offFrame: () => void = () => {};
-  private audio: { context: AudioContext; mixer: VoiceMixerLike; owned: boolean } | null = null;
-  private audioPending: Promise<void> | null = null;
-  private audioFailed = false;
-  private placeholder: MediaStreamTrack | null = null;
-  /** Makes the WebRTC placeholder track when there is no audio layer to make it (subtitles-only WebRTC). */
-  private placeholderContext: AudioContext | null = null;
+  private readonly audioLayer: AudioLayer;
 
   /** @throws NpcVoiceConfigError when an option or persona is invalid (the message says how to fix it). */
   constructor(
@@ -70,6 +64,16 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     for (const t of this.options.tools) this.tools.set(t.name, t);
     this.policy = new LivePolicy({ maxLive: this.options.maxLiveSessions, idleTimeoutMs: this.options.idleTimeoutMs });
     this.mint = new MintClient({ endpoint: this.options.mintEndpoint, ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
+    this.audioLayer = new AudioLayer({
+      options: this.options,
+      hostOutput: () => host.audioOutput(),
+      gestureTarget: seams.gestureTarget !== undefined ? seams.gestureTarget : browserWindow(),
+      running: () => this.running,
+      onReady: () => {
+        for (const b of this.bindings) this.attachVoice(b);
+      },
+      onError: (error) => this.emitError(error, null),
+    });
     this.events = new TypedEmitter<NpcVoiceEventMap>((err) => {
       // A throwing game listener must not break the socket callback that emitted; surface it asynchronously.
       setTimeout(() => {
@@ -130,8 +134,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.offFrame();
     this.offFrame = () => {};
     this.cancelPrefetch();
-    this.removeGestureListeners();
-    this.removeGestureListeners = () => {};
+    this.audioLayer.stopGestures();
     for (const b of this.bindings) if (b.hasSession) b.session.close();
     this.actions.close();
     this.mic?.destroy();
@@ -146,14 +149,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.stop();
     this.destroyed = true;
     for (const b of [...this.bindings]) b.destroy();
-    this.placeholder?.stop();
-    this.placeholder = null;
-    void this.placeholderContext?.close().catch(() => {});
-    this.placeholderContext = null;
-    const audio = this.audio;
-    this.audio = null;
-    audio?.mixer.destroy();
-    if (audio?.owned) void audio.context.close().catch(() => {});
+    this.audioLayer.destroy();
     this.events.removeAllListeners();
   }
 
@@ -202,7 +198,7 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 
   /** The AudioContext the voices play in, once the audio layer started (null before, and text-only). */
   get audioContext(): AudioContext | null {
-    return this.audio?.context ?? null;
+    return this.audioLayer.context;
   }
 
   /** A registered persona. */
@@ -301,8 +297,8 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
       backoff: this.options.backoff,
       mic: {
         cloneTrack: () => this.mic?.track?.clone() ?? null,
-        placeholderTrack: () => this.placeholderTrack(),
-        ready: () => this.ensureAudioReady(),
+        placeholderTrack: () => this.audioLayer.placeholderTrack(),
+        ready: () => this.audioLayer.ready(),
       },
       listener: this.sessionListener(binding),
     });
@@ -367,8 +363,9 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
 
   private frame(nowMs: number, player: PlayerPose | null): void {
     const bindings = [...this.bindings];
-    if (this.audio) {
-      if (player) this.audio.mixer.setListener(player.x, player.y);
+    const mixer = this.audioLayer.mixer;
+    if (mixer) {
+      if (player) mixer.setListener(player.x, player.y);
       for (const b of bindings) b.voice?.setPosition(b.sprite.x, b.sprite.y);
     }
     const candidates = bindings.map((b) => ({ id: b.id, x: b.sprite.x, y: b.sprite.y, hearingRadiusPx: b.persona.hearingRadiusPx }));
@@ -444,9 +441,10 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     const audio = this.options.audio;
     if (!audio) return null;
     return async () => {
-      await this.ensureAudioReady();
-      if (!this.audio) throw Object.assign(new Error('no AudioContext available'), { reason: 'unsupported' as const });
-      return audio.openMic(this.audio.context);
+      await this.audioLayer.ready();
+      const context = this.audioLayer.context;
+      if (!context) throw Object.assign(new Error('no AudioContext available'), { reason: 'unsupported' as const });
+      return audio.openMic(context);
     };
   }
 
@@ -454,90 +452,15 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.events.emit(NpcVoiceEvents.MIC_UNAVAILABLE, reason);
   }
 
-  private placeholderTrack(): MediaStreamTrack | null {
-    if (this.placeholder) return this.placeholder.clone();
-    const ctx = this.audio?.context ?? this.ownPlaceholderContext();
-    if (!ctx) return null;
-    this.placeholder = ctx.createMediaStreamDestination().stream.getAudioTracks()[0] ?? null;
-    return this.placeholder?.clone() ?? null;
-  }
-
-  /** A context of our own for the placeholder, only when the audio layer is off or failed (never running audio). */
-  private ownPlaceholderContext(): AudioContext | null {
-    if (this.placeholderContext) return this.placeholderContext;
-    const Ctor = (globalThis as { AudioContext?: typeof AudioContext }).AudioContext;
-    if (!Ctor || this.destroyed) return null;
-    this.placeholderContext = new Ctor();
-    return this.placeholderContext;
-  }
-
   private ensureAudio(): void {
-    void this.ensureAudioReady();
-  }
-
-  /** Resolves the AudioContext (injected, Howler's, the engine's, or a new one) and the mixer, once; failures go text-only. */
-  private ensureAudioReady(): Promise<void> {
-    if (this.audio || this.audioFailed || !this.options.audio) return Promise.resolve();
-    if (this.audioPending) return this.audioPending;
-    const backend = this.options.audio;
-    this.audioPending = (async () => {
-      const resolved = this.resolveContext();
-      if (!resolved) throw new Error('no AudioContext: pass the `audioContext` option or load Howler');
-      keepHowlerAwake(resolved.context);
-      // Suspended by Howler before we came (or by the browser): resumes now if the page was already interacted with.
-      if (resolved.context.state === 'suspended') void resolved.context.resume().catch(() => {});
-      const duck = this.options.duck;
-      const mixer = backend.createMixer({
-        context: resolved.context,
-        destination: resolved.destination,
-        ...(duck ? { duck: { level: duck.level, fadeMs: duck.fadeMs, ...(duck.target ? { target: duck.target } : {}) } } : {}),
-      });
-      if (duck?.howls) mixer.duckHowls?.(duck.howls);
-      await mixer.ready();
-      if (this.destroyed) {
-        mixer.destroy();
-        if (resolved.owned) void resolved.context.close().catch(() => {});
-        return;
-      }
-      this.audio = { context: resolved.context, mixer, owned: resolved.owned };
-      const target = this.seams.gestureTarget !== undefined ? this.seams.gestureTarget : browserWindow();
-      if (target && this.running) {
-        this.removeGestureListeners = resumeOnFirstGesture(resolved.context, target, (err) =>
-          this.emitError(new NpcVoiceError('audio_locked', `could not resume the AudioContext: ${messageOf(err)}`, { cause: err }), null),
-        );
-      }
-      for (const b of this.bindings) this.attachVoice(b);
-    })()
-      .catch((err: unknown) => {
-        this.audioFailed = true;
-        this.emitError(new NpcVoiceError('audio_unavailable', `audio output disabled (subtitles only): ${messageOf(err)}`, { cause: err }), null);
-      })
-      .finally(() => {
-        this.audioPending = null;
-      });
-    return this.audioPending;
-  }
-
-  private resolveContext(): { context: AudioContext; destination: AudioNode; owned: boolean } | null {
-    const option = this.options.audioContext;
-    if (option) {
-      const context = typeof option === 'function' ? option() : option;
-      return { context, destination: this.options.audioDestination ?? context.destination, owned: false };
-    }
-    const howler = howlerAudio();
-    if (howler) return { context: howler.ctx, destination: this.options.audioDestination ?? howler.masterGain, owned: false };
-    const host = this.host.audioOutput();
-    if (host) return { context: host.context, destination: this.options.audioDestination ?? host.destination, owned: false };
-    const Ctor = (globalThis as { AudioContext?: new () => AudioContext }).AudioContext;
-    if (!Ctor) return null;
-    const context = new Ctor();
-    return { context, destination: this.options.audioDestination ?? context.destination, owned: true };
+    void this.audioLayer.ready();
   }
 
   private attachVoice(binding: NpcBinding): void {
-    if (!this.audio || binding.voice || binding.destroyed) return;
+    const mixer = this.audioLayer.mixer;
+    if (!mixer || binding.voice || binding.destroyed) return;
     try {
-      const voice = this.audio.mixer.createVoice(binding.id, binding.persona.spatial);
+      const voice = mixer.createVoice(binding.id, binding.persona.spatial);
       voice.setPosition(binding.sprite.x, binding.sprite.y);
       binding.attachVoice(voice);
     } catch (err) {
@@ -549,9 +472,3 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
     this.events.emit(NpcVoiceEvents.ERROR, error, npc);
   }
 }
-
-function browserWindow(): GestureTarget | null {
-  const w = (globalThis as { window?: GestureTarget }).window;
-  return w && typeof w.addEventListener === 'function' ? w : null;
-}
-
