@@ -8,6 +8,7 @@ import type { KeyStore } from './emulator/keyStore.js';
 import { callsRoutes } from './emulator/webrtc/callsRoutes.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { createMintHandler, DEFAULT_MINT_PATH } from './mint/createMintHandler.js';
+import type { NpcVoiceStore } from './store/Store.js';
 import type { OriginPolicy } from './originPolicy.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
 import type { LogFn } from './redact.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   origins: OriginPolicy;
   /** The emulator's WebRTC calls, once it runs (undefined in openai mode: the calls routes answer 501). */
   realtimeCalls?: () => RealtimeCalls | undefined;
+  /** Where per-player counts are kept when they must be shared (NPC_VOICE_STORE); null: this process's memory. */
+  store?: NpcVoiceStore | null;
 }
 
 /** Our JSON error shape: `{"error":{"type","code","message"}}`. */
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps): Hono {
         : { emulator: keyStore },
     origins: deps.origins,
     rateLimit: { perMinute: config.rateLimitPerMinute },
+    ...(deps.store ? { store: deps.store } : {}),
     keyTtlSeconds: config.keyTtlSeconds,
     model: config.model,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),

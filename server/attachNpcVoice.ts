@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createApp, MINT_PATH } from './app.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { KeyStore } from './emulator/keyStore.js';
+import { openStore } from './store/index.js';
 import type * as Emulator from './emulator/attach.js';
 import { assertEmulatorEngines } from './emulator/engines.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
@@ -82,12 +83,13 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
   const config = options.config ?? readConfig(process.env);
   const log = redactingLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)), [config.openaiApiKey]);
   const personas = await PersonaRegistry.load(config.personaDir, log);
+  const store = config.store ? await openStore(config.store) : null;
   const keyStore = new KeyStore(options.now, { sweepIntervalMs: config.keySweepIntervalMs });
   const extraOwn = [...(options.ownOrigins ?? []), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
   const origins = createOriginPolicy(() => [...listeningOrigins(httpServer), ...extraOwn], config.allowedOrigins, { dev: config.allowDevOrigins });
 
   let realtimeCalls: RealtimeCalls | undefined;
-  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls });
+  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, store });
   const apiListener = getRequestListener(app.fetch);
   // Loaded on demand and only in emulator mode: the speech engines are heavy optional peers, which a backend that
   // mints OpenAI keys does not install.
@@ -99,6 +101,7 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
       realtime = await attachRealtime(httpServer, { config, keyStore, personas, log, origins });
     } catch (err) {
       keyStore.close();
+      await store?.close();
       throw err;
     }
   }
@@ -123,6 +126,7 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
         personas.close();
         await realtime.close();
         keyStore.close();
+        await store?.close();
       })();
       return closed;
     },

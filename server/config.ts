@@ -54,6 +54,11 @@ export interface ServerConfig {
   wsPingIntervalMs: number;
   /** Emulator: how often expired keys are forgotten. */
   keySweepIntervalMs: number;
+  /**
+   * Where state shared across requests, restarts and instances is kept (`NPC_VOICE_STORE`): `redis://…` (every
+   * instance counts one player's mints together), a JSON file path, or `memory`; unset: this process's memory.
+   */
+  store: string | undefined;
   /** HTTP: longest wait for a request's headers (Node's `headersTimeout`). */
   headersTimeoutMs: number;
   /** HTTP: longest wait for a whole request (Node's `requestTimeout`). */
@@ -91,6 +96,7 @@ const EnvSchema = z.object({
   NPC_VOICE_KEY_TTL_S: intIn('NPC_VOICE_KEY_TTL_S', 10, 600).default(60),
   NPC_VOICE_UPSTREAM_TIMEOUT_MS: intIn('NPC_VOICE_UPSTREAM_TIMEOUT_MS', 100, 120_000).default(10_000),
   NPC_VOICE_PERSONA_DIR: z.string().min(1).optional(),
+  NPC_VOICE_STORE: z.string().min(1).optional(),
   NPC_VOICE_MAX_SESSIONS: intIn('NPC_VOICE_MAX_SESSIONS', 1, 10_000).default(200),
   NPC_VOICE_MAX_SESSIONS_PER_KEY: intIn('NPC_VOICE_MAX_SESSIONS_PER_KEY', 1, 10_000).default(4),
   NPC_VOICE_MAX_SESSIONS_PER_CLIENT: intIn('NPC_VOICE_MAX_SESSIONS_PER_CLIENT', 1, 10_000).default(20),
@@ -172,6 +178,7 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     wsIdleTimeoutMs: e.NPC_VOICE_WS_IDLE_TIMEOUT_MS,
     wsPingIntervalMs: e.NPC_VOICE_WS_PING_INTERVAL_MS,
     keySweepIntervalMs: e.NPC_VOICE_KEY_SWEEP_MS,
+    store: e.NPC_VOICE_STORE,
     headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS,

@@ -23,6 +23,17 @@ export { createOriginPolicy, DEV_ORIGINS, type OriginPolicy } from './originPoli
 export { PersonaRegistry } from './personas/PersonaRegistry.js';
 export { DEFAULT_PERSONA_DIR, loadPersonas, type PersonaMap } from './personas/loadPersonas.js';
 export type { KeyStore } from './emulator/keyStore.js';
+export {
+  DEFAULT_STORE_FILE,
+  FileStore,
+  MemoryStore,
+  RedisMissingError,
+  RedisStore,
+  StoreFileError,
+  openStore,
+  type NpcVoiceStore,
+  type WindowCount,
+} from './store/index.js';
 export { EmulatorEnginesMissingError, ENGINES_INSTALL_COMMAND, missingEmulatorEngines } from './emulator/engines.js';
 export type { LogFn } from './redact.js';
 export type { Persona } from '../plugin/shared/personaSchema.js';

@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { rateLimiter, type RateLimitInfo } from 'hono-rate-limiter';
+import { rateLimitStore } from '../store/rateLimitStore.js';
+import type { NpcVoiceStore } from '../store/Store.js';
 import { z } from 'zod';
 import { DEFAULT_REALTIME_MODEL, personaSessionConfig } from '../../plugin/shared/sessionConfig.js';
 import { ConfigError, type ServerMode } from '../config.js';
@@ -52,6 +54,11 @@ export interface MintHandlerOptions {
    * (workers) should pass `key`, else every client shares one budget. Default `{ perMinute: 30 }`.
    */
   rateLimit?: { perMinute: number; key?: (request: Request, context: MintContext) => string | Promise<string> } | false;
+  /**
+   * Where the rate limit is counted: a store shared by every server instance (`RedisStore`) or one that survives a
+   * restart (`FileStore`). Default: this process's memory.
+   */
+  store?: NpcVoiceStore;
   /** Lifetime of minted keys, seconds (10–600). Default 60. */
   keyTtlSeconds?: number;
   /** Realtime model of minted sessions. Default `gpt-realtime`. */
@@ -189,6 +196,7 @@ export function createMintHandler(options: MintHandlerOptions): MintHandler {
       rateLimiter<MintEnv>({
         windowMs: 60_000,
         limit: limit.perMinute,
+        ...(options.store ? { store: rateLimitStore<MintEnv>(options.store, 'mint', 60_000) } : {}),
         standardHeaders: 'draft-6',
         keyGenerator: (c) => rateKey(c.req.raw, c.env.context),
         handler: (c) => {
