@@ -37,7 +37,7 @@ async function connect(agent: RealtimeAgent, config: ConstructorParameters<typeo
   const session = new RealtimeSession(agent, { transport: 'websocket', model: MODEL, ...config });
   const events: TransportEvent[] = [];
   session.on('transport_event', (event) => events.push(event as TransportEvent));
-  await session.connect({ apiKey: server.mintKey(), url: `${server.wsUrl}?model=${MODEL}` });
+  await session.connect({ apiKey: server.mintKey('blacksmith'), url: `${server.wsUrl}?model=${MODEL}` });
   return { session, events };
 }
 
