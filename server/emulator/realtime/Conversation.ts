@@ -2,7 +2,7 @@ import { pcm16Bytes } from '../../../plugin/shared/pcm16.js';
 import type { ClientContentPart, ClientItem } from '../../../plugin/shared/protocol/clientEvents.js';
 import type { ServerContentPart, ServerEventBody, ServerItem } from '../../../plugin/shared/protocol/serverEvents.js';
 import type { PlaybackPosition } from './AudioOutput.js';
-import { bytesToMs, concatBytes, msToBytes, type FormatKind } from './audioFormats.js';
+import { bytesToMs, msToBytes, type FormatKind } from './audioFormats.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
 import { newId } from './SessionState.js';
 
@@ -217,7 +217,7 @@ export class Conversation {
       // over WebRTC a long turn would otherwise never arrive, and with it the transcript in the SDK's history.
       const max = this.options.maxEventBytes;
       if (max === undefined || (bytes * 4) / 3 + 64 * 1024 <= max) {
-        const audio = Buffer.from(concatBytes(entry.audio)).toString('base64');
+        const audio = Buffer.concat(entry.audio).toString('base64');
         item.content = item.content.map((part) => (part.type === 'input_audio' || part.type === 'output_audio' ? { ...part, audio } : part));
       }
     }
@@ -266,7 +266,8 @@ export class Conversation {
     const item = entry.item;
     if (item.type !== 'message') return;
     const keepBytes = msToBytes(audioEndMs, entry.audioFormat);
-    entry.audio = [concatBytes(entry.audio).slice(0, keepBytes)];
+    // A copy, so the dropped rest of the audio is freed.
+    entry.audio = [new Uint8Array(Buffer.concat(entry.audio).subarray(0, keepBytes))];
     if (entry.producedBytes !== undefined) entry.producedBytes = Math.min(entry.producedBytes, keepBytes);
     // The service drops the transcript of truncated audio (the SDK keeps the text it already had).
     item.content[contentIndex] = { type: 'output_audio', transcript: '' };

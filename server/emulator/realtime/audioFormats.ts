@@ -27,14 +27,3 @@ export function encodeOutput(pcm: Int16Array, kind: FormatKind): Uint8Array {
   const narrow = floatToPcm16(resample(pcm16ToFloat(pcm), SAMPLE_RATE_HZ, 8000));
   return kind === 'pcmu' ? encodeMuLaw(narrow) : encodeALaw(narrow);
 }
-
-/** The chunks joined into one array. */
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}

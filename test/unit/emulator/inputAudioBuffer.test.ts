@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pcm16Bytes } from '../../../plugin/shared/pcm16.js';
+import { concatPcm16, pcm16Bytes } from '../../../plugin/shared/pcm16.js';
 import { InputAudioBuffer, type CommittedTurn } from '../../../server/emulator/realtime/InputAudioBuffer.js';
 import type { TurnDetection } from '../../../server/emulator/realtime/SessionState.js';
 import { buildGrammar } from '../../../server/emulator/speech/grammar.js';
@@ -11,15 +11,7 @@ const samples = (ms: number): number => Math.round((ms * SAMPLE_RATE_HZ) / 1000)
 const silence = (ms: number): Int16Array => new Int16Array(samples(ms));
 /** A 220 Hz tone at about -12 dBFS: loud, steady "speech" for the energy VAD. */
 const tone = (ms: number): Int16Array => Int16Array.from({ length: samples(ms) }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE_HZ)));
-const concat = (...parts: Int16Array[]): Int16Array => {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Int16Array[]): Int16Array => concatPcm16(parts);
 
 const SERVER_VAD: TurnDetection = { type: 'server_vad', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500, createResponse: true, interruptResponse: true };
 

@@ -8,6 +8,7 @@ import { SessionState } from '../../../server/emulator/realtime/SessionState.js'
 import { websocketAudioOutput } from '../../../server/emulator/realtime/websocketAudioOutput.js';
 import { createFliteTts, type FliteTts } from '../../../server/emulator/speech/fliteTts.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
+import { AUDIO_CONTENT_END } from '../../support/gaEventOrder.js';
 
 let tts: FliteTts;
 let blacksmith: Persona;
@@ -65,14 +66,7 @@ describe('ResponseRunner', () => {
     const before = events.length;
     handle.cancel('client_cancelled');
     expect(runner.active).toBeNull();
-    expect(events.slice(before).map((e) => e.type)).toEqual([
-      'response.output_audio.done',
-      'response.output_audio_transcript.done',
-      'response.content_part.done',
-      'conversation.item.done',
-      'response.output_item.done',
-      'response.done',
-    ]);
+    expect(events.slice(before).map((e) => e.type)).toEqual(AUDIO_CONTENT_END);
     const done = await handle.done;
     expect(done).toMatchObject({ id: handle.id, status: 'cancelled', status_details: { type: 'cancelled', reason: 'client_cancelled' } });
     expect(done.output[0]).toMatchObject({ type: 'message', role: 'assistant', status: 'incomplete' });
