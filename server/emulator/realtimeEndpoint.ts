@@ -171,7 +171,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     const refusal = opts.admission?.check(key, address);
     if (refusal) {
       log(`emulator: refused session: ${refusal.message}`);
-      refuse(socket, 429, 'Too Many Requests', protocolError(refusal.code, refusal.message, { type: 'requests' }));
+      refuse(socket, 429, 'Too Many Requests', PROTOCOL_ERRORS.admissionRefused(refusal));
       return;
     }
     const betaHeader = req.headers['openai-beta'];

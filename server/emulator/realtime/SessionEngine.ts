@@ -145,7 +145,7 @@ export class SessionEngine {
       }
       const parsed = parseClientEvent(json);
       if (!parsed.ok) {
-        this.fail({ type: 'invalid_request_error', code: parsed.code, message: parsed.message, param: parsed.param }, parsed.eventId);
+        this.fail(PROTOCOL_ERRORS.rejectedEvent(parsed), parsed.eventId);
         return;
       }
       this.dispatch(parsed.event);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ClientEventRejection } from '../../../plugin/shared/protocol/clientEvents.js';
 import type { ServerErrorDetail, ServerEvent, ServerEventBody } from '../../../plugin/shared/protocol/serverEvents.js';
 
 /** `error.type` of an OpenAI error: realtime events use the first two; REST rate limits use `requests`. */
@@ -50,6 +51,8 @@ const instructionsTooLong = (max: number, length: number, suffix: string): Realt
  * realtime ones go out with {@link errorEvent} / {@link errorFrame}, the HTTP ones with {@link restErrorBody}.
  */
 export const PROTOCOL_ERRORS = {
+  /** A client event the shared protocol schemas rejected (`parseClientEvent`). */
+  rejectedEvent: (rejection: Pick<ClientEventRejection, 'code' | 'message' | 'param'>) => invalid(rejection.code, rejection.message, rejection.param),
   invalidJson: (detail: string) => invalid('invalid_json', `The server could not parse the JSON of the event: ${detail}`),
   internal: (): RealtimeError => ({ type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.', param: null }),
   sessionTypeFixed: () =>
@@ -115,6 +118,8 @@ export const PROTOCOL_ERRORS = {
   shuttingDown: () => protocolError(null, 'The emulator is shutting down.', { type: 'server_error' }),
   tooManySessions: (what: 'sessions' | 'calls', limit: number) =>
     protocolError('rate_limit_exceeded', `Too many concurrent ${what} (limit ${limit}).`, { type: 'requests' }),
+  /** Over a per-key or per-address cap of the session admission. */
+  admissionRefused: (refusal: { code: string; message: string }) => protocolError(refusal.code, refusal.message, { type: 'requests' }),
 } satisfies Record<string, (...args: never[]) => ProtocolError>;
 
 /** The body of a realtime `error` event for `error`, linked to the client event it answers. */

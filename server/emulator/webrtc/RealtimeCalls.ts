@@ -88,7 +88,7 @@ export class RealtimeCalls {
   }
 
   /** Authenticates the request; returns the key's session and persona, or the error reply. */
-  private authenticate(
+  private authorize(
     authorization: string | undefined,
   ): { ok: true; key: string; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
     const checked = authenticate({ authorization }, this.options.keyStore, this.options.acceptAnyBearer);
@@ -101,7 +101,7 @@ export class RealtimeCalls {
   async create(request: CallRequest): Promise<CallsReply> {
     const log = this.options.log ?? (() => {});
     if (this.closing) return failure(503, PROTOCOL_ERRORS.shuttingDown());
-    const auth = this.authenticate(request.authorization);
+    const auth = this.authorize(request.authorization);
     if (!auth.ok) return auth.reply;
     if (!/^v=0\r?\n/.test(request.offerSdp) || !/\r?\nm=/.test(request.offerSdp)) {
       return failure(400, protocolError('invalid_offer', 'The request body must be an SDP offer (starting with "v=0" and containing media sections).'));
@@ -115,7 +115,7 @@ export class RealtimeCalls {
     const refusal = this.options.admission?.check(auth.key, address);
     if (refusal) {
       log(`emulator: call refused: ${refusal.message}`);
-      return failure(429, protocolError(refusal.code, refusal.message, { type: 'requests' }));
+      return failure(429, PROTOCOL_ERRORS.admissionRefused(refusal));
     }
     const loaded = await (this.options.loadWrtc ?? loadWrtc)();
     if (!loaded.ok) {
@@ -178,7 +178,7 @@ export class RealtimeCalls {
 
   /** Ends a call (`POST /v1/realtime/calls/{id}/hangup`). */
   hangup(callId: string, authorization: string | undefined): CallsReply {
-    const auth = this.authenticate(authorization);
+    const auth = this.authorize(authorization);
     if (!auth.ok) return auth.reply;
     const call = this.calls.get(callId);
     if (!call) return failure(404, protocolError('call_not_found', `Call '${callId}' not found.`));

@@ -15,6 +15,10 @@ describe('protocolErrors', () => {
     });
     expect(errorEvent(PROTOCOL_ERRORS.itemNotFound('item_x'), null).error).toMatchObject({ code: 'item_not_found', param: 'item_id', event_id: null });
     expect(errorEvent(PROTOCOL_ERRORS.internal(), null).error).toMatchObject({ type: 'server_error', code: 'server_error' });
+    expect(errorEvent(PROTOCOL_ERRORS.rejectedEvent({ code: 'missing_required_parameter', message: "Missing required parameter: 'item'.", param: 'item' }), 'e1')).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', code: 'missing_required_parameter', message: "Missing required parameter: 'item'.", param: 'item', event_id: 'e1' },
+    });
   });
 
   it('gives a frame sent outside a session its own unique event_id and no client event', () => {
@@ -52,8 +56,12 @@ describe('protocolErrors', () => {
   it('gives every error in the table an OpenAI error type, a code and a message', () => {
     const makers = Object.entries(PROTOCOL_ERRORS) as [string, (...args: unknown[]) => ProtocolError][];
     expect(makers.length).toBeGreaterThan(25);
+    const objectArgs: Record<string, unknown[]> = {
+      rejectedEvent: [{ code: 'invalid_event', message: "Invalid value: 'nope'. Supported values are …", param: 'type' }],
+      admissionRefused: [{ code: 'rate_limit_exceeded', message: 'Too many sessions for this key (limit 4).' }],
+    };
     for (const [name, make] of makers) {
-      const error = make('x', 1);
+      const error = make(...(objectArgs[name] ?? ['x', 1]));
       expect(['invalid_request_error', 'server_error', 'requests'], name).toContain(error.type);
       expect(error.message.length, name).toBeGreaterThan(10);
       if (name !== 'shuttingDown') expect(error.code, name).toMatch(/^[a-z_]+$/);
