@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import type { KeyStore } from './keyStore.js';
-import { DEFAULT_MAX_INSTRUCTIONS_CHARS } from './SessionEngine.js';
-import { defaultSession, mergeSession } from './sessionDefaults.js';
+import { PROTOCOL_ERRORS, protocolError, restErrorBody, type RestErrorBody } from './realtime/protocolErrors.js';
+import { DEFAULT_MAX_INSTRUCTIONS_CHARS, defaultSession, mergeSession } from './realtime/SessionState.js';
 
 /** OpenAI's REST error shape. */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
+export type OpenAIErrorBody = RestErrorBody;
 
 const ClientSecretRequestSchema = z.strictObject({
   expires_after: z
@@ -43,30 +41,13 @@ export function issueClientSecret(
     const param = issue && issue.path.length > 0 ? issue.path.join('.') : null;
     return {
       status: 400,
-      body: {
-        error: {
-          message: `Invalid request: ${issue?.message ?? 'bad body'}${param ? ` (at ${param})` : ''}`,
-          type: 'invalid_request_error',
-          param,
-          code: 'invalid_value',
-        },
-      },
+      body: restErrorBody(protocolError('invalid_value', `Invalid request: ${issue?.message ?? 'bad body'}${param ? ` (at ${param})` : ''}`, { param })),
     };
   }
   const instructions = parsed.data.session?.instructions;
   const maxInstructions = options.maxInstructionsChars ?? DEFAULT_MAX_INSTRUCTIONS_CHARS;
   if (typeof instructions === 'string' && instructions.length > maxInstructions) {
-    return {
-      status: 400,
-      body: {
-        error: {
-          message: `Invalid 'session.instructions': string too long. Expected a string with maximum length ${maxInstructions}, but got a string with length ${instructions.length} instead.`,
-          type: 'invalid_request_error',
-          param: 'session.instructions',
-          code: 'string_above_max_length',
-        },
-      },
-    };
+    return { status: 400, body: restErrorBody(PROTOCOL_ERRORS.mintInstructionsTooLong(maxInstructions, instructions.length)) };
   }
   const ttlSeconds = parsed.data.expires_after?.seconds ?? 600;
   const requested = parsed.data.session ?? { type: 'realtime' as const };

@@ -1,39 +1,46 @@
 import type { KeyStore } from './keyStore.js';
+import { PROTOCOL_ERRORS, type RealtimeError } from './realtime/protocolErrors.js';
 
-/** The outcome of checking the key a client opened an emulator session with. */
-export type KeyCheck =
+/** What a client presented to open an emulator session, whatever the transport. */
+export interface Credentials {
+  /** The `Authorization` header (`Bearer <key>`). */
+  authorization?: string | undefined;
+  /** WebSocket subprotocols offered; a browser sends its key as `openai-insecure-api-key.<key>`. */
+  protocols?: readonly string[];
+}
+
+/** The outcome of {@link authenticate}: the key with what it was minted with, or why it was refused. */
+export type Authentication =
   | { ok: true; key: string; session?: Record<string, unknown>; personaId?: string }
-  | { ok: false; reason: 'missing' | 'expired' | 'unknown' | 'not_issued'; code: 'missing_api_key' | 'invalid_api_key'; message: string };
+  | { ok: false; reason: 'missing' | 'expired' | 'unknown' | 'not_issued'; error: RealtimeError };
+
+/** Prefix of the subprotocol that carries a browser's key. */
+export const KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';
+
+const BEARER_RE = /^Bearer\s+(\S.*)$/i;
+
+/** The key a client presented: the bearer token, else the key subprotocol. */
+function presentedKey(credentials: Credentials): string | undefined {
+  const header = credentials.authorization;
+  const bearer = typeof header === 'string' ? BEARER_RE.exec(header)?.[1]?.trim() : undefined;
+  if (bearer) return bearer;
+  return credentials.protocols?.find((p) => p.startsWith(KEY_PROTOCOL_PREFIX))?.slice(KEY_PROTOCOL_PREFIX.length) || undefined;
+}
 
 /**
- * Checks a session's key, for the WebSocket and WebRTC endpoints alike: an `ek_` key must be one this emulator issued
- * and not expired; any other key is refused unless `acceptAnyBearer` (benchmarks that drive the endpoint directly).
- * Messages say how to get a good key and never repeat the key.
+ * Authenticates a session request, for every transport (WebSocket upgrade, WebRTC calls): an `ek_` key must be one
+ * this emulator issued and not expired; any other key is refused unless `acceptAnyBearer` (benchmarks that drive the
+ * endpoint directly). The errors say how to get a good key and never repeat the key.
  */
-export function checkKey(key: string | undefined, keyStore: KeyStore, acceptAnyBearer: boolean): KeyCheck {
-  if (!key) {
-    return { ok: false, reason: 'missing', code: 'missing_api_key', message: "You didn't provide an API key. Provide it in the Authorization header (Bearer auth)." };
-  }
+export function authenticate(credentials: Credentials, keyStore: KeyStore, acceptAnyBearer: boolean): Authentication {
+  const key = presentedKey(credentials);
+  if (!key) return { ok: false, reason: 'missing', error: PROTOCOL_ERRORS.missingApiKey() };
   if (key.startsWith('ek_')) {
     const found = keyStore.lookup(key);
-    if (found.status === 'expired') {
-      return { ok: false, reason: 'expired', code: 'invalid_api_key', message: 'Ephemeral key has expired. Mint a new one (POST /api/npc-voice/session).' };
-    }
-    if (found.status === 'unknown') {
-      return {
-        ok: false,
-        reason: 'unknown',
-        code: 'invalid_api_key',
-        message: 'Incorrect API key provided: this emulator did not issue that ephemeral key. Mint one (POST /api/npc-voice/session).',
-      };
-    }
+    if (found.status === 'expired') return { ok: false, reason: 'expired', error: PROTOCOL_ERRORS.expiredKey() };
+    if (found.status === 'unknown') return { ok: false, reason: 'unknown', error: PROTOCOL_ERRORS.unknownKey() };
     return { ok: true, key, session: found.key.session, ...(found.key.personaId !== undefined ? { personaId: found.key.personaId } : {}) };
   }
   if (acceptAnyBearer) return { ok: true, key };
-  return {
-    ok: false,
-    reason: 'not_issued',
-    code: 'invalid_api_key',
-    message: 'Incorrect API key provided: the local emulator accepts only the ek_ keys it minted (POST /api/npc-voice/session or /v1/realtime/client_secrets).',
-  };
+  return { ok: false, reason: 'not_issued', error: PROTOCOL_ERRORS.keyNotIssued() };
 }

@@ -4,10 +4,12 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import type { OriginPolicy } from '../originPolicy.js';
-import { checkKey } from './keyAuth.js';
+import { authenticate } from './keyAuth.js';
 import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
-import { SessionEngine, type SessionEngineOptions } from './SessionEngine.js';
+import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
+import { SessionEngine, type SessionEngineOptions } from './realtime/SessionEngine.js';
+import { websocketAudioOutput } from './realtime/websocketAudioOutput.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 
 /** Options of {@link attachRealtimeEmulator}. */
@@ -68,17 +70,12 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 
 const BETA_PROTOCOL = 'openai-beta.realtime-v1';
-const KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';
 
-function refuse(socket: Duplex, status: number, reason: string, body: Record<string, unknown>): void {
-  const json = JSON.stringify(body);
+function refuse(socket: Duplex, status: number, reason: string, error: ProtocolError): void {
+  const json = JSON.stringify(restErrorBody(error));
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
-}
-
-function apiError(message: string, code: string | null, type = 'invalid_request_error'): Record<string, unknown> {
-  return { error: { message, type, param: null, code } };
 }
 
 function offeredProtocols(req: http.IncomingMessage): string[] {
@@ -143,7 +140,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
     socket.on('error', () => socket.destroy());
     if (closed) {
-      refuse(socket, 503, 'Service Unavailable', apiError('The emulator is shutting down.', null, 'server_error'));
+      refuse(socket, 503, 'Service Unavailable', PROTOCOL_ERRORS.shuttingDown());
       return;
     }
     const origin = req.headers.origin;
@@ -153,31 +150,28 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
         socket,
         403,
         'Forbidden',
-        apiError(`Origin ${String(origin)} may not open emulator sessions. Add it to NPC_VOICE_ALLOWED_ORIGINS.`, 'origin_not_allowed'),
+        protocolError('origin_not_allowed', `Origin ${String(origin)} may not open emulator sessions. Add it to NPC_VOICE_ALLOWED_ORIGINS.`),
       );
       return;
     }
     const protocols = offeredProtocols(req);
-    const auth = req.headers.authorization;
-    const headerKey = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
-    const protocolKey = protocols.find((p) => p.startsWith(KEY_PROTOCOL_PREFIX))?.slice(KEY_PROTOCOL_PREFIX.length);
-    const checked = checkKey(headerKey || protocolKey, opts.keyStore, opts.acceptAnyBearer);
+    const checked = authenticate({ authorization: req.headers.authorization, protocols }, opts.keyStore, opts.acceptAnyBearer);
     if (!checked.ok) {
       log(`emulator: refused session: ${checked.reason} key`);
-      refuse(socket, 401, 'Unauthorized', apiError(checked.message, checked.code));
+      refuse(socket, 401, 'Unauthorized', checked.error);
       return;
     }
     const { key, session: initialSession, personaId } = checked;
     if (sockets.size >= maxSessions) {
       log(`emulator: refused session: limit of ${maxSessions} reached`);
-      refuse(socket, 429, 'Too Many Requests', apiError(`Too many concurrent sessions (limit ${maxSessions}).`, 'rate_limit_exceeded', 'requests'));
+      refuse(socket, 429, 'Too Many Requests', PROTOCOL_ERRORS.tooManySessions('sessions', maxSessions));
       return;
     }
     const address = req.socket.remoteAddress ?? 'unknown';
     const refusal = opts.admission?.check(key, address);
     if (refusal) {
       log(`emulator: refused session: ${refusal.message}`);
-      refuse(socket, 429, 'Too Many Requests', apiError(refusal.message, refusal.code, 'requests'));
+      refuse(socket, 429, 'Too Many Requests', PROTOCOL_ERRORS.admissionRefused(refusal));
       return;
     }
     const betaHeader = req.headers['openai-beta'];
@@ -190,19 +184,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       const slot = opts.admission?.acquire(key, address);
       if (slot) ws.once('close', () => slot.release());
       if (beta) {
-        ws.send(
-          JSON.stringify({
-            type: 'error',
-            event_id: `event_beta_${Date.now().toString(36)}`,
-            error: {
-              type: 'invalid_request_error',
-              code: 'beta_api_shape_disabled',
-              message: 'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.',
-              param: null,
-              event_id: null,
-            },
-          }),
-        );
+        ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.betaShape())));
         ws.close(4000, 'beta_api_shape_disabled');
         return;
       }
@@ -233,19 +215,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       }
       log(`emulator: session ${name} idle for ${idleMs} ms; closing`);
       if (ws.readyState === ws.OPEN) {
-        ws.send(
-          JSON.stringify({
-            type: 'error',
-            event_id: `event_idle_${Date.now().toString(36)}`,
-            error: {
-              type: 'invalid_request_error',
-              code: 'session_idle_timeout',
-              message: `No session traffic for ${idleMs} ms (NPC_VOICE_WS_IDLE_TIMEOUT_MS): closing the session. Reconnect to continue.`,
-              param: null,
-              event_id: null,
-            },
-          }),
-        );
+        ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.idleTimeout(idleMs))));
       }
       ws.close(1008, 'idle timeout');
     };
@@ -272,7 +242,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       stt: opts.stt,
       personas: opts.personas,
       model,
-      transport: 'websocket',
+      audioOutput: websocketAudioOutput,
       log,
       ...(initialSession ? { initialSession } : {}),
       ...(personaId !== undefined ? { personaId } : {}),
@@ -289,19 +259,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
           return;
         }
         if (rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
-          ws.send(
-            JSON.stringify({
-              type: 'error',
-              event_id: `event_size_${Date.now().toString(36)}`,
-              error: {
-                type: 'invalid_request_error',
-                code: 'invalid_value',
-                message: `Message too large: ${rawSize(data)} bytes (maximum ${SOFT_MAX_MESSAGE_BYTES}).`,
-                param: null,
-                event_id: null,
-              },
-            }),
-          );
+          ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.messageTooLarge(rawSize(data), SOFT_MAX_MESSAGE_BYTES))));
           return;
         }
         engine.receive(rawText(data));

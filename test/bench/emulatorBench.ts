@@ -29,8 +29,8 @@ class BenchClient {
       for (const l of [...this.listeners]) l(event);
     });
   }
-  static async open(url: string): Promise<BenchClient> {
-    const ws = new WebSocket(url, { headers: { Authorization: 'Bearer sk-bench' } });
+  static async open(url: string, key: string): Promise<BenchClient> {
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${key}` } });
     const client = new BenchClient(ws);
     const created = client.waitFor((e) => e.type === 'session.created');
     await once(ws, 'open');
@@ -96,8 +96,11 @@ export async function runEmulatorBench(): Promise<string> {
   const [flite, stt] = await Promise.all([createFliteTts({ warmUp: true }), createSphinxStt()]);
   const tts = new CachingTts(flite);
   const server = http.createServer();
+  const keyStore = new KeyStore();
+  // The emulator finds a session's persona from its key, as the mint route binds it.
+  const key = keyStore.issue({ type: 'realtime' }, 3600, 'blacksmith').value;
   const emulator: RealtimeEmulator = attachRealtimeEmulator(server, {
-    keyStore: new KeyStore(),
+    keyStore,
     personas: () => personas,
     tts,
     stt,
@@ -111,7 +114,7 @@ export async function runEmulatorBench(): Promise<string> {
   const out: string[] = ['## Emulator', ''];
   try {
     // 1. Time to first audio, one session, 40 turns. The first use of each line misses the TTS cache.
-    const client = await BenchClient.open(url);
+    const client = await BenchClient.open(url, key);
     await client.configure({ instructions, audio: { input: { turn_detection: null } } });
     const all: number[] = [];
     const cold: number[] = [];
@@ -144,7 +147,7 @@ export async function runEmulatorBench(): Promise<string> {
     const padded = withSilence(speech, 300, 1500);
     const v2v: number[] = [];
     const afterVad: number[] = [];
-    const voice = await BenchClient.open(url);
+    const voice = await BenchClient.open(url, key);
     await voice.configure({
       instructions,
       audio: { input: { transcription: { model: 'gpt-4o-mini-transcribe' }, turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } },
@@ -189,7 +192,7 @@ export async function runEmulatorBench(): Promise<string> {
     );
 
     // 3. 100 concurrent sessions, each running one turn at the same moment.
-    const clients = await Promise.all(Array.from({ length: 100 }, () => BenchClient.open(url)));
+    const clients = await Promise.all(Array.from({ length: 100 }, () => BenchClient.open(url, key)));
     await Promise.all(clients.map((c) => c.configure({ instructions, audio: { input: { turn_detection: null } } })));
     const t0 = performance.now();
     const results = await Promise.allSettled(clients.map((c, i) => c.textTurn(LINES[i % 6] as string)));

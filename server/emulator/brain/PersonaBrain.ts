@@ -1,5 +1,4 @@
 import type { Intent, Persona } from '../../../plugin/shared/personaSchema.js';
-import { readInstructionLines } from '../../../plugin/shared/sessionConfig.js';
 import { SPATIAL_DEFAULTS } from '../../../plugin/shared/spatialDefaults.js';
 import { normalizePhrase } from '../speech/grammar.js';
 
@@ -264,7 +263,7 @@ export class PersonaBrain {
   }
 }
 
-/** The persona used when a session matches none of the loaded ones. */
+/** The lines of a session bound to no persona (see `genericPersona`). */
 export const DEFAULT_PERSONA: Persona = {
   id: 'default',
   displayName: 'a villager',
@@ -283,63 +282,3 @@ export const DEFAULT_PERSONA: Persona = {
   guardrails: { refuseTopics: [], refusal: "I won't speak of that." },
   memory: true,
 };
-
-/**
- * Finds the persona of a session: the one bound to its key, else the one whose instructions start the session's
- * instructions (the longest such, since `buildInstructions` puts them first), else {@link DEFAULT_PERSONA}. The
- * authored lines found in the session's current instructions (greeting, farewell, refusal, knowledge answers) win
- * over the file's: a game that hot-reloads a persona sends them with `session.update`, and the model would follow
- * them. The same object is returned while neither the persona nor the instructions change.
- */
-export function resolvePersona(
-  personas: ReadonlyMap<string, Persona>,
-  personaId: string | undefined,
-  instructions: string,
-): Persona {
-  return withInstructionLines(basePersona(personas, personaId, instructions), instructions);
-}
-
-function basePersona(personas: ReadonlyMap<string, Persona>, personaId: string | undefined, instructions: string): Persona {
-  if (personaId !== undefined) {
-    const bound = personas.get(personaId);
-    if (bound) return bound;
-  }
-  let best: Persona | undefined;
-  for (const persona of personas.values()) {
-    if (instructions.startsWith(persona.instructions) && (!best || persona.instructions.length > best.instructions.length)) {
-      best = persona;
-    }
-  }
-  return best ?? DEFAULT_PERSONA;
-}
-
-const overlaid = new WeakMap<Persona, { instructions: string; persona: Persona }>();
-
-function withInstructionLines(base: Persona, instructions: string): Persona {
-  const cached = overlaid.get(base);
-  if (cached?.instructions === instructions) return cached.persona;
-  const lines = readInstructionLines(
-    instructions,
-    base.knowledge.map((k) => k.topic),
-  );
-  const knowledge = base.knowledge.map((k) => {
-    const answer = lines.knowledge.get(k.topic);
-    return answer !== undefined && answer !== k.answer ? { ...k, answer } : k;
-  });
-  const changed =
-    (lines.greeting !== undefined && lines.greeting !== base.greeting) ||
-    (lines.farewell !== undefined && lines.farewell !== base.farewell) ||
-    (lines.refusal !== undefined && lines.refusal !== base.guardrails.refusal) ||
-    knowledge.some((k, i) => k !== base.knowledge[i]);
-  const persona: Persona = changed
-    ? {
-        ...base,
-        greeting: lines.greeting ?? base.greeting,
-        farewell: lines.farewell ?? base.farewell,
-        guardrails: { ...base.guardrails, refusal: lines.refusal ?? base.guardrails.refusal },
-        knowledge,
-      }
-    : base;
-  overlaid.set(base, { instructions, persona });
-  return persona;
-}

@@ -1,4 +1,4 @@
-import type { OutputAudioPlayer, PlaybackPosition } from '../SessionEngine.js';
+import type { PlaybackPosition } from '../realtime/AudioOutput.js';
 
 /** Options of {@link AudioFramePacer}. */
 export interface AudioFramePacerOptions {
@@ -33,7 +33,7 @@ interface Queued {
  * pacer.start();
  * pacer.write(pcm, 'resp_1', 'item_1');
  */
-export class AudioFramePacer implements OutputAudioPlayer {
+export class AudioFramePacer {
   private readonly options: AudioFramePacerOptions;
   private readonly rateHz: number;
   private readonly frameMs: number;

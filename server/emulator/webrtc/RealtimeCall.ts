@@ -1,9 +1,10 @@
 import { floatToPcm16, pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
 import { Resampler } from '../../../plugin/shared/resample.js';
-import { SessionEngine, type SessionEngineOptions } from '../SessionEngine.js';
+import { SessionEngine, type SessionEngineOptions } from '../realtime/SessionEngine.js';
 import { SAMPLE_RATE_HZ } from '../speech/types.js';
 import { AudioFramePacer } from './AudioFramePacer.js';
 import { keepLoopbackCandidates, loopbackCandidateCount } from './loopbackSdp.js';
+import { trackAudioOutput } from './trackAudioOutput.js';
 import type { WrtcAudioData, WrtcAudioSink, WrtcAudioSource, WrtcModule } from './loadWrtc.js';
 
 /** Label of the data channel that carries the GA events. */
@@ -17,7 +18,7 @@ export interface RealtimeCallOptions {
   id: string;
   offerSdp: string;
   /** Engine options except the transport wiring, which the call provides. */
-  engine: Omit<SessionEngineOptions, 'send' | 'transport' | 'audioOutput' | 'onOutputAudio'>;
+  engine: Omit<SessionEngineOptions, 'send' | 'audioOutput' | 'maxEventBytes'>;
   /** Longest wait for ICE gathering before answering with what was gathered (default 3000 ms). */
   iceGatheringTimeoutMs?: number;
   /** Longest wait from the answer until the data channel opens (default 20 000 ms). */
@@ -81,7 +82,7 @@ function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<boo
 
 /**
  * One emulated WebRTC Realtime call: a wrtc peer connection whose `oai-events` data channel carries the GA events of
- * a {@link SessionEngine} (transport `webrtc`), whose outgoing track plays the NPC's voice in real time and whose
+ * a {@link SessionEngine}, whose outgoing track (its audio output) plays the NPC's voice in real time and whose
  * incoming track feeds the engine's input audio (server VAD, transcription).
  */
 export class RealtimeCall {
@@ -117,8 +118,7 @@ export class RealtimeCall {
     });
     this.engine = new SessionEngine({
       ...options.engine,
-      transport: 'webrtc',
-      audioOutput: this.pacer,
+      audioOutput: trackAudioOutput(this.pacer),
       maxEventBytes: MAX_DATA_CHANNEL_MESSAGE_BYTES,
       send: (event) => this.sendText(JSON.stringify(event)),
     });

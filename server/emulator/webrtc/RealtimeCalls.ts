@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../../personas/loadPersonas.js';
-import { checkKey } from '../keyAuth.js';
+import { authenticate } from '../keyAuth.js';
 import type { KeyStore } from '../keyStore.js';
+import { PROTOCOL_ERRORS, protocolError, restErrorBody, type ProtocolError, type RestErrorBody } from '../realtime/protocolErrors.js';
 import type { EngineLimits } from '../realtimeEndpoint.js';
 import type { SessionAdmission } from '../SessionAdmission.js';
 import type { SpeechToText, TextToSpeech } from '../speech/types.js';
@@ -40,7 +41,7 @@ export interface RealtimeCallsOptions {
 export type CallsReply =
   | { status: 201; sdp: string; location: string; callId: string }
   | { status: 200 }
-  | { status: 400 | 401 | 404 | 429 | 500 | 501 | 503; error: { message: string; type: string; code: string | null; param: null } };
+  | { status: 400 | 401 | 404 | 429 | 500 | 501 | 503; error: RestErrorBody['error'] };
 
 /** A call request: the offer and, from the unified (multipart) interface, a session config. */
 export interface CallRequest {
@@ -54,13 +55,8 @@ export interface CallRequest {
 /** Path of the calls endpoint. */
 export const CALLS_PATH = '/v1/realtime/calls';
 
-function failure(status: Exclude<CallsReply['status'], 200 | 201>, message: string, code: string | null, type = 'invalid_request_error'): CallsReply {
-  return { status, error: { message, type, code, param: null } };
-}
-
-function bearer(authorization: string | undefined): string | undefined {
-  if (typeof authorization !== 'string' || !/^Bearer\s+\S/i.test(authorization)) return undefined;
-  return authorization.replace(/^Bearer\s+/i, '').trim();
+function failure(status: Exclude<CallsReply['status'], 200 | 201>, error: ProtocolError): CallsReply {
+  return { status, ...restErrorBody(error) };
 }
 
 /**
@@ -92,40 +88,42 @@ export class RealtimeCalls {
   }
 
   /** Authenticates the request; returns the key's session and persona, or the error reply. */
-  private authenticate(
+  private authorize(
     authorization: string | undefined,
   ): { ok: true; key: string; session?: Record<string, unknown>; personaId?: string } | { ok: false; reply: CallsReply } {
-    const key = bearer(authorization);
-    const checked = checkKey(key, this.options.keyStore, this.options.acceptAnyBearer);
+    const checked = authenticate({ authorization }, this.options.keyStore, this.options.acceptAnyBearer);
     if (checked.ok) return checked;
     if (checked.reason !== 'missing') this.options.log?.(`emulator: call refused: ${checked.reason} key`);
-    return { ok: false, reply: failure(401, checked.message, checked.code) };
+    return { ok: false, reply: failure(401, checked.error) };
   }
 
   /** Answers an SDP offer (201 + answer SDP + Location) or with an OpenAI-style error. Never throws. */
   async create(request: CallRequest): Promise<CallsReply> {
     const log = this.options.log ?? (() => {});
-    if (this.closing) return failure(503, 'The emulator is shutting down.', null, 'server_error');
-    const auth = this.authenticate(request.authorization);
+    if (this.closing) return failure(503, PROTOCOL_ERRORS.shuttingDown());
+    const auth = this.authorize(request.authorization);
     if (!auth.ok) return auth.reply;
     if (!/^v=0\r?\n/.test(request.offerSdp) || !/\r?\nm=/.test(request.offerSdp)) {
-      return failure(400, 'The request body must be an SDP offer (starting with "v=0" and containing media sections).', 'invalid_offer');
+      return failure(400, protocolError('invalid_offer', 'The request body must be an SDP offer (starting with "v=0" and containing media sections).'));
     }
     const maxCalls = this.options.maxCalls ?? 50;
     if (this.calls.size >= maxCalls) {
       log(`emulator: call refused: limit of ${maxCalls} reached`);
-      return failure(429, `Too many concurrent calls (limit ${maxCalls}).`, 'rate_limit_exceeded', 'requests');
+      return failure(429, PROTOCOL_ERRORS.tooManySessions('calls', maxCalls));
     }
     const address = request.remoteAddress ?? 'unknown';
     const refusal = this.options.admission?.check(auth.key, address);
     if (refusal) {
       log(`emulator: call refused: ${refusal.message}`);
-      return failure(429, refusal.message, refusal.code, 'requests');
+      return failure(429, PROTOCOL_ERRORS.admissionRefused(refusal));
     }
     const loaded = await (this.options.loadWrtc ?? loadWrtc)();
     if (!loaded.ok) {
       log(`emulator: WebRTC unavailable: ${loaded.reason}`);
-      return failure(501, `WebRTC is not available in this emulator: ${loaded.reason} The WebSocket endpoint /v1/realtime works without it.`, 'webrtc_unavailable', 'server_error');
+      return failure(
+        501,
+        protocolError('webrtc_unavailable', `WebRTC is not available in this emulator: ${loaded.reason} The WebSocket endpoint /v1/realtime works without it.`, { type: 'server_error' }),
+      );
     }
     // The unified interface's session applies on top of what the key was minted with.
     const initialSession = auth.session || request.session ? { ...(auth.session ?? {}), ...(request.session ?? {}) } : undefined;
@@ -160,7 +158,7 @@ export class RealtimeCalls {
       });
       if (this.closing) {
         call.close('server shutting down');
-        return failure(503, 'The emulator is shutting down.', null, 'server_error');
+        return failure(503, PROTOCOL_ERRORS.shuttingDown());
       }
       this.calls.set(id, call);
       answered = true;
@@ -169,10 +167,10 @@ export class RealtimeCalls {
     } catch (error) {
       if (error instanceof CallSetupError) {
         log(`emulator: call setup failed: ${error.message}`);
-        return failure(error.status, error.message, error.code, error.status === 500 ? 'server_error' : 'invalid_request_error');
+        return failure(error.status, protocolError(error.code, error.message, { type: error.status === 500 ? 'server_error' : 'invalid_request_error' }));
       }
       log(`emulator: call setup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return failure(500, 'The emulator could not set up the call.', 'server_error', 'server_error');
+      return failure(500, protocolError('server_error', 'The emulator could not set up the call.', { type: 'server_error' }));
     } finally {
       if (!answered) slot?.release();
     }
@@ -180,10 +178,10 @@ export class RealtimeCalls {
 
   /** Ends a call (`POST /v1/realtime/calls/{id}/hangup`). */
   hangup(callId: string, authorization: string | undefined): CallsReply {
-    const auth = this.authenticate(authorization);
+    const auth = this.authorize(authorization);
     if (!auth.ok) return auth.reply;
     const call = this.calls.get(callId);
-    if (!call) return failure(404, `Call '${callId}' not found.`, 'call_not_found');
+    if (!call) return failure(404, protocolError('call_not_found', `Call '${callId}' not found.`));
     call.close('hangup');
     return { status: 200 };
   }

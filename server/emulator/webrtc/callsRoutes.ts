@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { clientAddress } from '../../clientAddress.js';
 import type { OriginPolicy } from '../../originPolicy.js';
+import { protocolError, restErrorBody, type ProtocolErrorType } from '../realtime/protocolErrors.js';
 import type { CallsReply, RealtimeCalls } from './RealtimeCalls.js';
 
 /** Largest offer request accepted (an offer is a few KiB; the unified interface adds a session config). */
@@ -11,8 +12,8 @@ export const MAX_CALL_BODY_BYTES = 256 * 1024;
 
 const SessionPartSchema = z.record(z.string(), z.unknown());
 
-function openaiError(c: Context, status: 400 | 403 | 404 | 413 | 415 | 501, message: string, code: string, type = 'invalid_request_error') {
-  return c.json({ error: { message, type, param: null, code } }, status);
+function openaiError(c: Context, status: 400 | 403 | 404 | 413 | 415 | 501, message: string, code: string, type: ProtocolErrorType = 'invalid_request_error') {
+  return c.json(restErrorBody(protocolError(code, message, { type })), status);
 }
 
 function reply(c: Context, result: CallsReply): Response {

@@ -49,7 +49,7 @@ async function connect(tools: ReturnType<typeof tool>[] = []): Promise<{ session
   const events: TransportEvent[] = [];
   session.on('transport_event', (event) => events.push(event as TransportEvent));
   const updated = nextSessionEvent(session, 'transport_event', ([e]) => (e as TransportEvent).type === 'session.updated' && (e as { session: { audio: { input: { turn_detection: { type?: string } | null } } } }).session.audio.input.turn_detection?.type === 'server_vad');
-  await session.connect({ apiKey: server.mintKey(), url: `${server.wsUrl}?model=${MODEL}` });
+  await session.connect({ apiKey: server.mintKey('blacksmith'), url: `${server.wsUrl}?model=${MODEL}` });
   await updated;
   return { session, events };
 }

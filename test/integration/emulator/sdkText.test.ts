@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
+import { AUDIO_CONTENT_END } from '../../support/gaEventOrder.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { nextSessionEvent } from './helpers.js';
 
@@ -37,7 +38,7 @@ async function connect(agent: RealtimeAgent, config: ConstructorParameters<typeo
   const session = new RealtimeSession(agent, { transport: 'websocket', model: MODEL, ...config });
   const events: TransportEvent[] = [];
   session.on('transport_event', (event) => events.push(event as TransportEvent));
-  await session.connect({ apiKey: server.mintKey(), url: `${server.wsUrl}?model=${MODEL}` });
+  await session.connect({ apiKey: server.mintKey('blacksmith'), url: `${server.wsUrl}?model=${MODEL}` });
   return { session, events };
 }
 
@@ -80,14 +81,7 @@ describe('emulator with the real Agents SDK (WebSocket)', () => {
       .filter((t) => !t.startsWith('session.'))
       .filter((t, i, all) => t !== all[i - 1]);
     expect(order.slice(0, 5)).toEqual(['response.created', 'response.output_item.added', 'conversation.item.added', 'response.content_part.added', 'response.output_audio_transcript.delta']);
-    expect(order.slice(-6)).toEqual([
-      'response.output_audio.done',
-      'response.output_audio_transcript.done',
-      'response.content_part.done',
-      'conversation.item.done',
-      'response.output_item.done',
-      'response.done',
-    ]);
+    expect(order.slice(-6)).toEqual(AUDIO_CONTENT_END);
     // Transcript and audio deltas are interleaved, not one block after the other.
     expect(order.filter((t) => t === 'response.output_audio_transcript.delta').length).toBeGreaterThan(1);
     for (const e of events.filter((ev) => ev.type.startsWith('response.output_audio'))) {

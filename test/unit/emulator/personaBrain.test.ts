@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
-import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
-import { DEFAULT_PERSONA, PersonaBrain, fillResultTemplate, resolvePersona, toolDeclined, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
+import { PersonaBrain, fillResultTemplate, toolDeclined, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
 import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPersonas.js';
 
 let personas: PersonaMap;
@@ -87,13 +86,5 @@ describe('PersonaBrain: common phrases and declined tools', () => {
     expect(toolDeclined('{"ok":false}')).toBe('Hm. That did not work.');
     expect(toolDeclined('{"item":"sword","given":true}')).toBeNull();
     expect(toolDeclined('"ok"')).toBeNull();
-  });
-});
-
-describe('resolvePersona', () => {
-  it('prefers the bound persona, then the instructions prefix, then the default', () => {
-    expect(resolvePersona(personas, 'guard', buildInstructions(blacksmith)).id).toBe('guard');
-    expect(resolvePersona(personas, undefined, buildInstructions(blacksmith)).id).toBe('blacksmith');
-    expect(resolvePersona(personas, undefined, 'You are a pirate.')).toBe(DEFAULT_PERSONA);
   });
 });

@@ -1,0 +1,411 @@
+import { randomBytes } from 'node:crypto';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { pcm16FromBytes } from '../../../plugin/shared/pcm16.js';
+import type { Persona } from '../../../plugin/shared/personaSchema.js';
+import type { ResponseParams } from '../../../plugin/shared/protocol/clientEvents.js';
+import type { ServerItem, ServerResponse, ServerUsage } from '../../../plugin/shared/protocol/serverEvents.js';
+import type { BrainDecision, BrainInput, PersonaBrain } from '../brain/PersonaBrain.js';
+import { DEFAULT_MAX_UTTERANCE_CHARS, splitUtterances } from '../speech/sentences.js';
+import { SAMPLE_RATE_HZ, type TextToSpeech } from '../speech/types.js';
+import { bytesToMs, encodeOutput, formatKind, type FormatKind } from './audioFormats.js';
+import type { AudioOutput, ServerEventSink } from './AudioOutput.js';
+import type { Conversation, ConversationEntry } from './Conversation.js';
+import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
+import { newId, type SessionView } from './SessionState.js';
+
+const CHUNK_MS = 50;
+
+/** Why a response was cancelled. */
+export type CancelReason = 'turn_detected' | 'client_cancelled';
+
+/** The persona a response speaks as, with its brain. */
+export interface SpeakingPersona {
+  persona: Persona;
+  brain: PersonaBrain;
+}
+
+/** Options of {@link ResponseRunner}. */
+export interface ResponseRunnerOptions {
+  emit: ServerEventSink;
+  conversation: Conversation;
+  /** The session's current config. */
+  session: () => SessionView;
+  /** The persona to answer as (read at every response). */
+  persona: () => SpeakingPersona;
+  tts: TextToSpeech;
+  output: AudioOutput;
+  /** Audio sent at once at the start of a response before pacing starts (default 300 ms). */
+  burstMs?: number;
+  /** How much faster than real time audio is streamed after the burst (default 4). */
+  speedFactor?: number;
+  /** Longest text synthesized in one TTS call (default 300 characters); longer sentences are split. */
+  maxUtteranceChars?: number;
+  log?: (line: string) => void;
+}
+
+/** The active response, while it runs. */
+export interface ResponseHandle {
+  readonly id: string;
+  /** Settles with the final response (as in `response.done`) however it ended. */
+  readonly done: Promise<ServerResponse>;
+  /** Cancels it synchronously, so its final events precede whatever caused the cancel. */
+  cancel(reason: CancelReason): void;
+}
+
+interface ContentProgress {
+  entry: ConversationEntry;
+  outputIndex: number;
+  kind: 'audio' | 'text';
+  transcript: string;
+  audioMs: number;
+}
+
+interface Run {
+  id: string;
+  response: ServerResponse;
+  conversation: boolean;
+  kind: 'audio' | 'text';
+  format: FormatKind;
+  persona: Persona;
+  current: ContentProgress | null;
+  outputTextTokens: number;
+  outputAudioMs: number;
+  inputTokens: number;
+  finished: boolean;
+  done: Promise<ServerResponse>;
+  resolve: (response: ServerResponse) => void;
+}
+
+const tokensOfText = (text: string): number => Math.ceil(text.length / 4);
+const snapshot = (item: ServerItem): ServerItem => structuredClone(item);
+const words = (text: string): string[] => text.split(/\s+/).filter((w) => w !== '');
+
+/** Chunk `c` of `chunks` of a sentence's PCM, for G.711 sessions whose bytes cannot feed a PCM track. */
+function chunkOfPcm(pcm: Int16Array, c: number, chunks: number): Int16Array {
+  return pcm.subarray(Math.floor((c * pcm.length) / chunks), Math.floor(((c + 1) * pcm.length) / chunks));
+}
+
+/**
+ * Runs a session's responses, one at a time: asks the persona brain what to say, streams the audio (or text) and
+ * function calls with the GA event sequence of realtime-protocol.md §3.6, and ends every response with
+ * `response.done` (completed, cancelled or failed).
+ */
+export class ResponseRunner {
+  private readonly options: ResponseRunnerOptions;
+  private run: Run | null = null;
+  private closed = false;
+  private producedAudio = false;
+  /** Tool calls the brain made, by call id, so the tool's output is spoken with the intent's template. */
+  private readonly pendingCalls = new Map<string, NonNullable<BrainDecision['toolCall']>>();
+
+  constructor(options: ResponseRunnerOptions) {
+    this.options = options;
+  }
+
+  /** The running response, or null. */
+  get active(): ResponseHandle | null {
+    const run = this.run;
+    return run ? this.handle(run) : null;
+  }
+
+  /** The conversation entry the active response is generating (it may not be deleted or lose its audio). */
+  get generating(): ConversationEntry | null {
+    return this.run?.current?.entry ?? null;
+  }
+
+  /** Whether any response has produced audio (the session's voice is then fixed). */
+  get audioProduced(): boolean {
+    return this.producedAudio;
+  }
+
+  /** The pieces a line is synthesized in: sentences, with long ones split so no single TTS call runs long. */
+  utterances(text: string): string[] {
+    return splitUtterances(text, this.options.maxUtteranceChars ?? DEFAULT_MAX_UTTERANCE_CHARS);
+  }
+
+  /** `response.create`: starts a response, or returns the error when one is already active. */
+  create(params: ResponseParams | undefined): { ok: true; response: ResponseHandle } | { ok: false; error: RealtimeError } {
+    if (this.run) return { ok: false, error: PROTOCOL_ERRORS.responseActive(this.run.id) };
+    const { persona, brain } = this.options.persona();
+    const session = this.options.session();
+    const input = this.brainInput();
+    const decision = brain.decide(input, session.toolNames);
+    if (input.kind === 'tool_result') {
+      // One spoken result per call: a second response.create after it greets instead of repeating.
+      for (const [callId, call] of this.pendingCalls) if (call.intent === input.intent) this.pendingCalls.delete(callId);
+    }
+    const modality = params?.output_modalities?.[0] ?? session.outputModality;
+    const kind: 'audio' | 'text' = modality === 'text' ? 'text' : 'audio';
+    const paramsFormat = params?.audio?.output?.format;
+    const format = paramsFormat === undefined ? session.outputFormat : typeof paramsFormat === 'object' ? paramsFormat : {};
+    const voice = params?.audio?.output?.voice ?? session.voice;
+    const sentences = decision.say ? this.utterances(decision.say) : [];
+    // Start synthesizing the first sentence before anything else: it bounds the time to first audio.
+    const first = kind === 'audio' && sentences[0] !== undefined ? this.options.tts.synthesize(sentences[0], persona.localVoice) : null;
+    first?.catch(() => undefined);
+    const conversation = params?.conversation !== 'none';
+    const id = newId('resp');
+    let resolve: (response: ServerResponse) => void = () => {};
+    const done = new Promise<ServerResponse>((r) => (resolve = r));
+    const run: Run = {
+      id,
+      response: {
+        object: 'realtime.response',
+        id,
+        status: 'in_progress',
+        status_details: null,
+        output: [],
+        conversation_id: conversation ? this.options.conversation.id : null,
+        output_modalities: [kind],
+        max_output_tokens: params?.max_output_tokens ?? session.maxOutputTokens,
+        audio: { output: { format: structuredClone(format), voice } },
+        usage: null,
+        metadata: params?.metadata ?? null,
+      },
+      conversation,
+      kind,
+      format: formatKind(format),
+      persona,
+      current: null,
+      outputTextTokens: 0,
+      outputAudioMs: 0,
+      inputTokens: this.options.conversation.inputTokens(session.instructions),
+      finished: false,
+      done,
+      resolve,
+    };
+    this.run = run;
+    const handle = this.handle(run);
+    this.options.log?.(`emulator: response ${run.id} (${persona.id}): ${decision.reason}`);
+    this.options.emit({ type: 'response.created', response: structuredClone(run.response) });
+    void this.execute(run, decision, sentences, first).catch((error: unknown) => {
+      if (run.finished) return;
+      this.options.log?.(`emulator: response failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.finishContent(run, 'incomplete');
+      this.finish(run, 'failed', {
+        type: 'failed',
+        error: { type: 'server_error', code: 'server_error', message: 'The emulator failed to produce this response.' },
+      });
+    });
+    return { ok: true, response: handle };
+  }
+
+  /** Cancels the active response, if any; returns its id. */
+  cancel(reason: CancelReason): string | null {
+    const run = this.run;
+    if (!run) return null;
+    this.finishContent(run, 'incomplete');
+    this.finish(run, 'cancelled', { type: 'cancelled', reason });
+    return run.id;
+  }
+
+  /** Stops all work without further events. Safe to call twice. */
+  close(): void {
+    this.closed = true;
+    if (this.run) this.run.finished = true;
+    this.run = null;
+  }
+
+  private handle(run: Run): ResponseHandle {
+    return {
+      id: run.id,
+      done: run.done,
+      cancel: (reason) => {
+        if (this.run === run) this.cancel(reason);
+      },
+    };
+  }
+
+  /** What the player said since the last response, as brain input. */
+  private brainInput(): BrainInput {
+    for (const entry of this.options.conversation.sinceLastResponse()) {
+      const item = entry.item;
+      if (item.type === 'function_call_output') {
+        return { kind: 'tool_result', intent: this.pendingCalls.get(item.call_id)?.intent, output: item.output };
+      }
+      if (item.type === 'message' && item.role === 'user') {
+        const texts: string[] = [];
+        let unintelligible = false;
+        for (const part of item.content) {
+          if (part.type === 'input_text') texts.push(part.text);
+          else if (part.type === 'input_audio') {
+            const heard = entry.heard !== undefined ? entry.heard : part.transcript;
+            if (heard) texts.push(heard);
+            else unintelligible = true;
+          }
+        }
+        if (texts.length > 0) return { kind: 'text', text: texts.join(' ') };
+        if (unintelligible) return { kind: 'unintelligible' };
+      }
+    }
+    return { kind: 'none' };
+  }
+
+  /** Whether the run is still the live one (cancellation and close end it synchronously, from other events). */
+  private live(run: Run): boolean {
+    return !run.finished && !this.closed && this.run === run;
+  }
+
+  private addOutputItem(run: Run, item: ServerItem): ConversationEntry {
+    const conversation = this.options.conversation;
+    const outputIndex = run.response.output.length;
+    run.response.output.push(item);
+    const entry = run.conversation ? conversation.addOutput(item, run.format) : { item, fromResponse: true, audio: [], audioFormat: run.format };
+    this.options.emit({ type: 'response.output_item.added', response_id: run.id, output_index: outputIndex, item: snapshot(item) });
+    if (run.conversation) this.options.emit({ type: 'conversation.item.added', previous_item_id: conversation.previousId(entry), item: snapshot(item) });
+    return entry;
+  }
+
+  private finishOutputItem(run: Run, entry: ConversationEntry, outputIndex: number): void {
+    if (run.conversation) {
+      this.options.emit({ type: 'conversation.item.done', previous_item_id: this.options.conversation.previousId(entry), item: snapshot(entry.item) });
+    }
+    this.options.emit({ type: 'response.output_item.done', response_id: run.id, output_index: outputIndex, item: snapshot(entry.item) });
+  }
+
+  private async execute(run: Run, decision: BrainDecision, sentences: string[], first: Promise<Int16Array> | null): Promise<void> {
+    if (decision.say !== null && sentences.length > 0) {
+      await this.speak(run, sentences, first);
+      if (!this.live(run)) return;
+    }
+    if (decision.toolCall) {
+      const call = decision.toolCall;
+      const callId = `call_${randomBytes(8).toString('hex')}`;
+      const item: ServerItem = { id: newId('item'), object: 'realtime.item', type: 'function_call', status: 'in_progress', call_id: callId, name: call.name, arguments: '' };
+      const outputIndex = run.response.output.length;
+      const entry = this.addOutputItem(run, item);
+      const ref = { response_id: run.id, item_id: item.id, output_index: outputIndex, call_id: callId };
+      this.options.emit({ type: 'response.function_call_arguments.delta', ...ref, delta: call.arguments });
+      this.options.emit({ type: 'response.function_call_arguments.done', ...ref, name: call.name, arguments: call.arguments });
+      if (item.type === 'function_call') {
+        item.arguments = call.arguments;
+        item.status = 'completed';
+      }
+      run.outputTextTokens += tokensOfText(call.arguments);
+      this.pendingCalls.set(callId, call);
+      this.finishOutputItem(run, entry, outputIndex);
+    }
+    this.finish(run, 'completed', null);
+  }
+
+  private async speak(run: Run, sentences: string[], first: Promise<Int16Array> | null): Promise<void> {
+    const { emit, tts, output, conversation } = this.options;
+    const item: ServerItem = { id: newId('item'), object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+    const outputIndex = run.response.output.length;
+    const entry = this.addOutputItem(run, item);
+    const progress: ContentProgress = { entry, outputIndex, kind: run.kind, transcript: '', audioMs: 0 };
+    run.current = progress;
+    const ref = { response_id: run.id, item_id: item.id, output_index: outputIndex, content_index: 0 };
+    emit({ type: 'response.content_part.added', ...ref, part: run.kind === 'audio' ? { type: 'audio', transcript: '' } : { type: 'text', text: '' } });
+
+    if (run.kind === 'text') {
+      for (const word of words(sentences.join(' '))) {
+        const delta = progress.transcript === '' ? word : ` ${word}`;
+        progress.transcript += delta;
+        emit({ type: 'response.output_text.delta', ...ref, delta });
+      }
+      this.finishContent(run, 'completed');
+      return;
+    }
+
+    const burstMs = this.options.burstMs ?? 300;
+    const speed = this.options.speedFactor ?? 4;
+    const voice = run.persona.localVoice;
+    const chunkBytes = run.format === 'pcm' ? (SAMPLE_RATE_HZ / 1000) * CHUNK_MS * 2 : 8 * CHUNK_MS;
+    let startedAt = -1;
+    let next: Promise<Int16Array> | null = first;
+    for (let s = 0; s < sentences.length; s++) {
+      const sentence = sentences[s] as string;
+      const pcm = await (next ?? tts.synthesize(sentence, voice));
+      if (!this.live(run)) return;
+      // Synthesize the next sentence while this one streams.
+      const following = sentences[s + 1];
+      next = following === undefined ? null : tts.synthesize(following, voice);
+      next?.catch(() => undefined);
+      const bytes = encodeOutput(pcm, run.format);
+      const sentenceWords = words(sentence);
+      const chunks = Math.max(1, Math.ceil(bytes.length / chunkBytes));
+      let wordsSent = 0;
+      for (let c = 0; c < chunks; c++) {
+        const upTo = Math.ceil(((c + 1) / chunks) * sentenceWords.length);
+        if (upTo > wordsSent) {
+          const piece = sentenceWords.slice(wordsSent, upTo).join(' ');
+          const delta = progress.transcript === '' ? piece : ` ${piece}`;
+          wordsSent = upTo;
+          progress.transcript += delta;
+          emit({ type: 'response.output_audio_transcript.delta', ...ref, delta });
+        }
+        const chunk = bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes);
+        if (chunk.length === 0) continue;
+        conversation.storeProducedAudio(entry, chunk);
+        const chunkMs = bytesToMs(chunk.length, run.format);
+        progress.audioMs += chunkMs;
+        run.outputAudioMs += chunkMs;
+        this.producedAudio = true;
+        if (startedAt < 0) startedAt = performance.now();
+        const chunkPcm = run.format === 'pcm' ? pcm16FromBytes(chunk) : chunkOfPcm(pcm, c, chunks);
+        output.write({ responseId: run.id, itemId: item.id, outputIndex, contentIndex: 0, bytes: chunk, pcm: chunkPcm }, emit);
+        // Faster than real time after an initial burst, like the service; always yield so other sessions run.
+        const dueAt = startedAt + Math.max(0, progress.audioMs - burstMs) / speed;
+        const wait = dueAt - performance.now();
+        if (wait > 1) await sleep(wait);
+        else await yieldToLoop();
+        if (!this.live(run)) return;
+      }
+    }
+    this.finishContent(run, 'completed');
+  }
+
+  /** Ends the content in progress (normally or because the response was cancelled) with its done events. */
+  private finishContent(run: Run, status: 'completed' | 'incomplete'): void {
+    const progress = run.current;
+    if (!progress) return;
+    run.current = null;
+    const { entry, outputIndex } = progress;
+    const emit = this.options.emit;
+    const ref = { response_id: run.id, item_id: entry.item.id, output_index: outputIndex, content_index: 0 };
+    const text = progress.transcript;
+    run.outputTextTokens += tokensOfText(text);
+    if (progress.kind === 'audio') {
+      emit({ type: 'response.output_audio.done', ...ref });
+      emit({ type: 'response.output_audio_transcript.done', ...ref, transcript: text });
+      emit({ type: 'response.content_part.done', ...ref, part: { type: 'audio', transcript: text } });
+    } else {
+      emit({ type: 'response.output_text.done', ...ref, text });
+      emit({ type: 'response.content_part.done', ...ref, part: { type: 'text', text } });
+    }
+    if (entry.item.type === 'message') {
+      entry.item.status = status;
+      entry.item.content = [progress.kind === 'audio' ? { type: 'output_audio', transcript: text } : { type: 'output_text', text }];
+    }
+    this.options.conversation.capStoredAudio();
+    this.finishOutputItem(run, entry, outputIndex);
+  }
+
+  private finish(run: Run, status: ServerResponse['status'], details: ServerResponse['status_details']): void {
+    if (run.finished) return;
+    run.finished = true;
+    if (this.run === run) this.run = null;
+    const outputAudioTokens = Math.ceil(run.outputAudioMs / 50);
+    const usage: ServerUsage = {
+      total_tokens: run.inputTokens + run.outputTextTokens + outputAudioTokens,
+      input_tokens: run.inputTokens,
+      output_tokens: run.outputTextTokens + outputAudioTokens,
+      input_token_details: {
+        text_tokens: run.inputTokens,
+        audio_tokens: 0,
+        image_tokens: 0,
+        cached_tokens: 0,
+        cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 },
+      },
+      output_token_details: { text_tokens: run.outputTextTokens, audio_tokens: outputAudioTokens },
+    };
+    run.response.status = status;
+    run.response.status_details = details;
+    run.response.usage = usage;
+    // A buffered output reports `output_audio_buffer.stopped` when the last queued frame has actually gone out.
+    if (run.outputAudioMs > 0) this.options.output.end(run.id);
+    this.options.emit({ type: 'response.done', response: structuredClone(run.response) });
+    run.resolve(structuredClone(run.response));
+  }
+}

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Persona } from '../../../plugin/shared/personaSchema.js';
+import type { ServerEventBody } from '../../../plugin/shared/protocol/serverEvents.js';
+import { PersonaBrain } from '../../../server/emulator/brain/PersonaBrain.js';
+import { Conversation } from '../../../server/emulator/realtime/Conversation.js';
+import { ResponseRunner } from '../../../server/emulator/realtime/ResponseRunner.js';
+import { SessionState } from '../../../server/emulator/realtime/SessionState.js';
+import { websocketAudioOutput } from '../../../server/emulator/realtime/websocketAudioOutput.js';
+import { createFliteTts, type FliteTts } from '../../../server/emulator/speech/fliteTts.js';
+import { loadPersonas } from '../../../server/personas/loadPersonas.js';
+import { AUDIO_CONTENT_END } from '../../support/gaEventOrder.js';
+
+let tts: FliteTts;
+let blacksmith: Persona;
+
+beforeAll(async () => {
+  tts = await createFliteTts();
+  blacksmith = (await loadPersonas()).get('blacksmith') as Persona;
+});
+
+afterAll(() => tts?.dispose());
+
+/** A runner over a real conversation, flite and the blacksmith's brain, streaming audio at real time. */
+function setup() {
+  const events: ServerEventBody[] = [];
+  const waiters: { match: (e: ServerEventBody) => boolean; resolve: (e: ServerEventBody) => void }[] = [];
+  const emit = (event: ServerEventBody): void => {
+    events.push(event);
+    for (const w of [...waiters]) {
+      if (w.match(event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    }
+  };
+  const next = (type: ServerEventBody['type']): Promise<ServerEventBody> =>
+    new Promise((resolve) => {
+      const found = events.find((e) => e.type === type);
+      if (found) resolve(found);
+      else waiters.push({ match: (e) => e.type === type, resolve });
+    });
+  const state = new SessionState({ model: 'gpt-realtime' });
+  const brain = new PersonaBrain(blacksmith);
+  const conversation: Conversation = new Conversation({ emit, generating: () => runner.generating });
+  const runner: ResponseRunner = new ResponseRunner({
+    emit,
+    conversation,
+    session: () => state.view,
+    persona: () => ({ persona: blacksmith, brain }),
+    tts,
+    output: websocketAudioOutput,
+    burstMs: 0,
+    speedFactor: 1,
+  });
+  return { runner, conversation, events, next };
+}
+
+describe('ResponseRunner', () => {
+  it('cancels the active response: the content ends incomplete, response.done says cancelled, and nothing follows', async () => {
+    const { runner, conversation, events, next } = setup();
+    const created = runner.create(undefined);
+    if (!created.ok) throw new Error(created.error.message);
+    const handle = created.response;
+    expect(runner.active?.id).toBe(handle.id);
+    await next('response.output_audio.delta');
+    const before = events.length;
+    handle.cancel('client_cancelled');
+    expect(runner.active).toBeNull();
+    expect(events.slice(before).map((e) => e.type)).toEqual(AUDIO_CONTENT_END);
+    const done = await handle.done;
+    expect(done).toMatchObject({ id: handle.id, status: 'cancelled', status_details: { type: 'cancelled', reason: 'client_cancelled' } });
+    expect(done.output[0]).toMatchObject({ type: 'message', role: 'assistant', status: 'incomplete' });
+    expect(done.usage?.output_token_details.audio_tokens).toBeGreaterThan(0);
+    // The greeting's item stays in the conversation with the part of the transcript that was sent.
+    const [entry] = conversation.entries;
+    expect(entry?.item).toMatchObject({ status: 'incomplete', content: [{ type: 'output_audio' }] });
+    const part = entry?.item.type === 'message' ? entry.item.content[0] : undefined;
+    const sent = part?.type === 'output_audio' ? part.transcript : undefined;
+    expect(sent).toMatch(/^Welcome/);
+    expect(blacksmith.greeting.startsWith(sent ?? '-')).toBe(true);
+
+    // A new response starts at once, and the cancelled one sends nothing more while the new one speaks.
+    const second = runner.create(undefined);
+    if (!second.ok) throw new Error(second.error.message);
+    const secondDone = await second.response.done;
+    expect(secondDone.status).toBe('completed');
+    const cancelledDoneAt = events.findIndex((e) => e.type === 'response.done');
+    const late = events.slice(cancelledDoneAt + 1).filter((e) => 'response_id' in e && e.response_id === handle.id);
+    expect(late).toEqual([]);
+  });
+
+  it('allows one active response: a second is refused naming the first, and cancel with none active does nothing', async () => {
+    const { runner, events } = setup();
+    const first = runner.create(undefined);
+    if (!first.ok) throw new Error(first.error.message);
+    const second = runner.create(undefined);
+    expect(second).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'conversation_already_has_active_response', message: expect.stringContaining(first.response.id) }),
+    });
+    expect(events.filter((e) => e.type === 'response.created')).toHaveLength(1);
+    expect(runner.cancel('turn_detected')).toBe(first.response.id);
+    expect((await first.response.done).status_details).toEqual({ type: 'cancelled', reason: 'turn_detected' });
+    expect(runner.cancel('client_cancelled')).toBeNull();
+    expect(events.filter((e) => e.type === 'response.done')).toHaveLength(1);
+  });
+
+  it('runs a text response through the GA event sequence and completes it', async () => {
+    const { runner, events } = setup();
+    const created = runner.create({ output_modalities: ['text'] });
+    if (!created.ok) throw new Error(created.error.message);
+    const done = await created.response.done;
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta').length;
+    expect(deltas).toBe(blacksmith.greeting.split(/\s+/).length);
+    expect(events.map((e) => e.type).filter((t) => t !== 'response.output_text.delta')).toEqual([
+      'response.created',
+      'response.output_item.added',
+      'conversation.item.added',
+      'response.content_part.added',
+      'response.output_text.done',
+      'response.content_part.done',
+      'conversation.item.done',
+      'response.output_item.done',
+      'response.done',
+    ]);
+    expect(done).toMatchObject({ status: 'completed', output: [{ content: [{ type: 'output_text', text: blacksmith.greeting }] }] });
+  });
+});
