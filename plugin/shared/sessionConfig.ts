@@ -9,7 +9,7 @@ export const TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
 /**
  * The full instructions sent to the model for a persona: the character prompt, what it knows and what it refuses.
- * They start with `persona.instructions` verbatim, which is how the emulator recognises the persona of a session.
+ * The emulator reads a hot-reloaded persona's lines back by matching this same shape (sessionPersona.ts).
  */
 export function buildInstructions(persona: Persona): string {
   const parts = [persona.instructions];
@@ -23,49 +23,6 @@ export function buildInstructions(persona: Persona): string {
     );
   }
   return parts.join('\n\n');
-}
-
-/** The authored lines {@link buildInstructions} writes into the instructions, as read back by {@link readInstructionLines}. */
-export interface InstructionLines {
-  greeting?: string;
-  farewell?: string;
-  refusal?: string;
-  /** Knowledge answers by topic (only topics listed in `topics`). */
-  knowledge: Map<string, string>;
-}
-
-const LINES_RE = /^When the player greets you, answer like: "([\s\S]+)"\. When they leave: "([\s\S]+)"\.$/;
-const REFUSAL_RE = /^Never discuss: [\s\S]*?\. If asked, say: "([\s\S]+)"$/;
-const KNOWLEDGE_HEADER = 'What you know:\n';
-
-/**
- * Reads back the lines {@link buildInstructions} put into session instructions (greeting, farewell, refusal and the
- * answers of the `topics` given). The emulator uses it so that a live `session.update` (a designer's hot-reloaded
- * persona) is heard, as the real model would follow the new instructions. The first match wins: later paragraphs
- * (the replayed conversation) cannot override the authored ones.
- */
-export function readInstructionLines(instructions: string, topics: readonly string[] = []): InstructionLines {
-  const out: InstructionLines = { knowledge: new Map() };
-  for (const paragraph of instructions.split('\n\n')) {
-    const lines = out.greeting === undefined ? LINES_RE.exec(paragraph) : null;
-    if (lines) {
-      out.greeting = lines[1];
-      out.farewell = lines[2];
-      continue;
-    }
-    const refusal = out.refusal === undefined ? REFUSAL_RE.exec(paragraph) : null;
-    if (refusal) {
-      out.refusal = refusal[1];
-      continue;
-    }
-    if (paragraph.startsWith(KNOWLEDGE_HEADER)) {
-      for (const line of paragraph.slice(KNOWLEDGE_HEADER.length).split('\n')) {
-        const topic = topics.find((t) => line.startsWith(`- ${t}: `));
-        if (topic !== undefined && !out.knowledge.has(topic)) out.knowledge.set(topic, line.slice(topic.length + 4));
-      }
-    }
-  }
-  return out;
 }
 
 /** GA wire shape of `audio.input.turn_detection` (snake_case), or null for push-to-talk (manual commit). */

@@ -1,5 +1,5 @@
 import type { Intent, Persona } from '../../../plugin/shared/personaSchema.js';
-import { SPATIAL_DEFAULTS } from '../../../plugin/shared/spatialDefaults.js';
+import { parsePersona } from '../../../plugin/shared/parsePersona.js';
 import { normalizePhrase } from '../speech/grammar.js';
 
 /** What the brain is asked to answer. */
@@ -264,21 +264,21 @@ export class PersonaBrain {
 }
 
 /** The lines of a session bound to no persona (see `genericPersona`). */
-export const DEFAULT_PERSONA: Persona = {
+export const DEFAULT_PERSONA: Persona = schemaPersona({
   id: 'default',
   displayName: 'a villager',
   voice: 'marin',
-  localVoice: { engine: 'flite', voice: 'slt', rate: 1 },
+  localVoice: { engine: 'flite', voice: 'slt' },
   instructions: 'You are a helpful, friendly character in a game.',
   greeting: 'Hello there, traveler.',
   farewell: 'Goodbye, and good luck.',
-  fallback: "Sorry, I didn't catch that.",
-  knowledge: [],
-  intents: [],
-  tools: [],
   hearingRadiusPx: 150,
-  spatial: { ...SPATIAL_DEFAULTS },
   turnTaking: { mode: 'push_to_talk' },
-  guardrails: { refuseTopics: [], refusal: "I won't speak of that." },
-  memory: true,
-};
+});
+
+/** A persona with the schema's own defaults for what `input` leaves out (fallback, guardrails, spatial, memory…). */
+function schemaPersona(input: Record<string, unknown>): Persona {
+  const result = parsePersona(input, 'emulator default persona');
+  if (!result.ok) throw result.error;
+  return result.persona;
+}
