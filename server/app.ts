@@ -70,6 +70,24 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.all(MINT_PATH, (c) => mint(c.req.raw, { clientAddress: clientAddress(c) }));
 
+  // The emulator's own REST routes exist only while it runs: in openai mode nothing here may issue emulator keys or
+  // start calls (the plugin mints at the mint route, and talks to OpenAI directly).
+  if (config.mode === 'openai') {
+    app.all('/v1/realtime/*', (c) =>
+      c.json(
+        {
+          error: {
+            message: `${c.req.path} is a route of the local emulator, which is off: this server runs in openai mode (keys come from ${MINT_PATH}).`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'emulator_off',
+          },
+        },
+        404,
+      ),
+    );
+  }
+
   app.post(
     '/v1/realtime/client_secrets',
     bodyLimit({

@@ -213,6 +213,23 @@ describe('OpenAI mode never leaks the API key', () => {
     expect(sent.session).toMatchObject({ type: 'realtime', audio: { output: { voice: 'cedar' } } });
   });
 
+  it("turns the emulator's own routes off: no emulator key, no call, a 404 that says why", async () => {
+    const upstream = await fakeUpstream('ok-echo');
+    cleanups.push(upstream.close);
+    const server = await serverAgainst(upstream.baseUrl);
+    for (const path of ['/v1/realtime/client_secrets', '/v1/realtime/calls']) {
+      const reply = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer sk-anything', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ session: { type: 'realtime' } }),
+      });
+      expect(reply.status).toBe(404);
+      expect(await reply.json()).toMatchObject({ error: { code: 'emulator_off', message: expect.stringContaining('openai mode') } });
+    }
+    expect(server.server.keyStore.size).toBe(0);
+    expect(upstream.seen).toHaveLength(0);
+  });
+
   it('upstream failing and echoing the key → 502 generic, nothing leaked', async () => {
     const upstream = await fakeUpstream('fail-echo');
     cleanups.push(upstream.close);
