@@ -57,15 +57,16 @@ async function runServer(io: CliIo, run: ServerRun): Promise<CommandResult> {
     watchPersonas: run.watch,
     log: (line) => io.err(`${line}\n`),
   });
+  // Before the first line is printed: whoever reads it may signal at once (a preempted process would die unhandled).
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   io.out(`listening on ${server.url}\n`);
   io.out(`mode: ${config.mode}${config.mode === 'emulator' ? ' (local Realtime emulator, no API key needed)' : ''}\n`);
   if (run.demo) io.out(`demo: open ${server.url}/ in a browser\n`);
   const ids = [...server.personas.all().keys()];
   const where = `${server.personas.dir}${run.watch ? ', reloaded when a file changes' : ''}`;
   io.out(ids.length > 0 ? `personas: ${ids.join(', ')} (${where})\n` : `personas: none yet in ${where}; add one with \`phaser-npc-voice init\`\n`);
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   return 'running';
 }
 

@@ -53,15 +53,16 @@ export async function attachRealtime(
       maxStoredAudioBytes: config.maxSessionAudioBytes,
     },
   };
+  // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
+  const calls = new RealtimeCalls({ ...shared, maxCalls: config.maxSessions });
   const emulator = attachRealtimeEmulator(server, {
     ...shared,
+    calls: () => calls,
     maxSessions: config.maxSessions,
     origins: options.origins,
     idleTimeoutMs: config.wsIdleTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
   });
-  // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
-  const calls = new RealtimeCalls({ ...shared, maxCalls: config.maxSessions });
   return {
     calls,
     dropConnections: () => emulator.dropConnections() + calls.dropAll(),

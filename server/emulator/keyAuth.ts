@@ -28,6 +28,18 @@ function presentedKey(credentials: Credentials): string | undefined {
 }
 
 /**
+ * Authenticates a sideband (`?call_id=`): the developer's server with its standard key, as the service requires;
+ * an ephemeral `ek_` key (what a browser holds) is refused. The call id itself is the capability: unguessable, and
+ * known only to whoever created the call.
+ */
+export function authenticateSideband(credentials: Credentials): { ok: true } | { ok: false; error: RealtimeError } {
+  const key = presentedKey(credentials);
+  if (!key) return { ok: false, error: PROTOCOL_ERRORS.missingApiKey() };
+  if (key.startsWith('ek_')) return { ok: false, error: PROTOCOL_ERRORS.sidebandNeedsStandardKey() };
+  return { ok: true };
+}
+
+/**
  * Authenticates a session request, for every transport (WebSocket upgrade, WebRTC calls): an `ek_` key must be one
  * this emulator issued and not expired; any other key is refused unless `acceptAnyBearer` (benchmarks that drive the
  * endpoint directly). The errors say how to get a good key and never repeat the key.

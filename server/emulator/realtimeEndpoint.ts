@@ -4,13 +4,14 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import type { OriginPolicy } from '../originPolicy.js';
-import { authenticate } from './keyAuth.js';
+import { authenticate, authenticateSideband } from './keyAuth.js';
 import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
 import { SessionEngine, type SessionEngineOptions } from './realtime/SessionEngine.js';
 import { websocketAudioOutput } from './realtime/websocketAudioOutput.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
+import type { RealtimeCalls } from './webrtc/RealtimeCalls.js';
 
 /** Options of {@link attachRealtimeEmulator}. */
 export interface RealtimeEmulatorOptions {
@@ -36,6 +37,8 @@ export interface RealtimeEmulatorOptions {
   defaultModel?: string;
   /** Diagnostic lines (never the console). */
   log?: (line: string) => void;
+  /** The live WebRTC calls a sideband (`?call_id=rtc_…`) may attach to. */
+  calls?: () => RealtimeCalls | undefined;
   /** Engine pacing overrides (benchmarks, tests). */
   burstMs?: number;
   speedFactor?: number;
@@ -155,6 +158,11 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       return;
     }
     const protocols = offeredProtocols(req);
+    const callId = url.searchParams.get('call_id');
+    if (callId !== null) {
+      attachSideband(req, socket, head, callId, protocols);
+      return;
+    }
     const checked = authenticate({ authorization: req.headers.authorization, protocols }, opts.keyStore, opts.acceptAnyBearer);
     if (!checked.ok) {
       log(`emulator: refused session: ${checked.reason} key`);
@@ -189,6 +197,40 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
         return;
       }
       openSession(ws, model, initialSession, personaId);
+    });
+  };
+
+  /**
+   * The sideband of a WebRTC call (`GET /v1/realtime?call_id=…`, the developer's server with its standard key): the
+   * socket receives the call's server events and its client events apply to the call's session.
+   */
+  const attachSideband = (req: http.IncomingMessage, socket: Duplex, head: Buffer, callId: string, protocols: string[]): void => {
+    const checked = authenticateSideband({ authorization: req.headers.authorization, protocols });
+    if (!checked.ok) {
+      log('emulator: refused sideband: not a standard key');
+      refuse(socket, 401, 'Unauthorized', checked.error);
+      return;
+    }
+    const call = opts.calls?.()?.get(callId);
+    if (!call || call.isClosed) {
+      log('emulator: refused sideband: no such call');
+      refuse(socket, 404, 'Not Found', PROTOCOL_ERRORS.callNotFound(callId));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      const sideband = call.attachSideband(
+        (text) => {
+          if (ws.readyState === ws.OPEN) ws.send(text);
+        },
+        () => ws.close(1000, 'call ended'),
+      );
+      ws.on('message', (data: RawData, isBinary) => sideband.receive(isBinary ? '\u0000binary' : rawText(data)));
+      ws.once('close', () => {
+        sockets.delete(ws);
+        sideband.detach();
+      });
+      log(`emulator: sideband attached to call ${callId}`);
     });
   };
 

@@ -115,6 +115,9 @@ export const PROTOCOL_ERRORS = {
       'invalid_api_key',
       'Incorrect API key provided: the local emulator accepts only the ek_ keys it minted (POST /api/npc-voice/session or /v1/realtime/client_secrets).',
     ),
+  callNotFound: (callId: string) => invalid('call_id_not_found', `No active call with id '${callId}'.`, 'call_id'),
+  sidebandNeedsStandardKey: () =>
+    invalid('invalid_api_key', 'A sideband connection (?call_id=) needs a standard API key; ephemeral keys cannot attach to a call.'),
   shuttingDown: () => protocolError(null, 'The emulator is shutting down.', { type: 'server_error' }),
   tooManySessions: (what: 'sessions' | 'calls', limit: number) =>
     protocolError('rate_limit_exceeded', `Too many concurrent ${what} (limit ${limit}).`, { type: 'requests' }),

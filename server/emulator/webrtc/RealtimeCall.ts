@@ -97,6 +97,9 @@ export class RealtimeCall {
   private readonly sinks: WrtcAudioSink[] = [];
   private channel: RTCDataChannel | null = null;
   private pending: string[] = [];
+  private readonly sidebands = new Set<{ send(text: string): void; onClosed(): void }>();
+  /** The sideband whose event the engine is handling now (its errors go back to it alone). */
+  private replyingTo: { send(text: string): void } | null = null;
   private closed = false;
   private connectTimer: NodeJS.Timeout | null = null;
   private disconnectTimer: NodeJS.Timeout | null = null;
@@ -120,8 +123,45 @@ export class RealtimeCall {
       ...options.engine,
       audioOutput: trackAudioOutput(this.pacer),
       maxEventBytes: MAX_DATA_CHANNEL_MESSAGE_BYTES,
-      send: (event) => this.sendText(JSON.stringify(event)),
+      send: (event) => {
+        const text = JSON.stringify(event);
+        // An error answers the event that caused it: one a sideband sent goes back to that sideband only.
+        if (event.type === 'error' && this.replyingTo) {
+          this.replyingTo.send(text);
+          return;
+        }
+        this.sendText(text);
+        for (const watcher of this.sidebands) watcher.send(text);
+      },
     });
+  }
+
+  /**
+   * Attaches a sideband (the developer's server on `GET /v1/realtime?call_id=…`): it receives every server event
+   * of the call from now on and its client events apply to the same session, as if sent on the data channel.
+   * `onClosed` runs when the call ends. Returns the way to send on the call and to detach.
+   */
+  attachSideband(send: (text: string) => void, onClosed: () => void): { receive(text: string): void; detach(): void } {
+    const watcher = { send, onClosed };
+    if (this.closed) {
+      onClosed();
+      return { receive: () => {}, detach: () => {} };
+    }
+    this.sidebands.add(watcher);
+    return {
+      receive: (text) => {
+        if (this.closed || !this.sidebands.has(watcher)) return;
+        this.replyingTo = watcher;
+        try {
+          this.engine.receive(text);
+        } finally {
+          this.replyingTo = null;
+        }
+      },
+      detach: () => {
+        this.sidebands.delete(watcher);
+      },
+    };
   }
 
   /**
@@ -255,6 +295,9 @@ export class RealtimeCall {
     if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
     this.pacer.stop();
     this.engine.close();
+    const sidebands = [...this.sidebands];
+    this.sidebands.clear();
+    for (const watcher of sidebands) watcher.onClosed();
     for (const sink of this.sinks) sink.stop();
     this.pc.removeEventListener('track', this.onTrack);
     this.pc.removeEventListener('datachannel', this.onDataChannel);

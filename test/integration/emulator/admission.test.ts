@@ -1,23 +1,7 @@
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
-import { RawClient } from './helpers.js';
-
-/** Opens a WebSocket the server must refuse before the upgrade; returns the HTTP status and JSON body. */
-async function refusedUpgrade(url: string, options: { headers?: Record<string, string>; localAddress?: string }): Promise<{ status: number; body: unknown }> {
-  const ws = new WebSocket(url, { headers: options.headers ?? {}, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
-  ws.on('error', () => undefined);
-  type Response = { statusCode: number; on: (e: string, l: (c: Buffer) => void) => void };
-  const [, response] = (await once(ws, 'unexpected-response')) as [unknown, Response];
-  const text = await new Promise<string>((resolve) => {
-    let body = '';
-    response.on('data', (c) => (body += String(c)));
-    response.on('end', () => resolve(body));
-  });
-  ws.terminate();
-  return { status: response.statusCode, body: JSON.parse(text) as unknown };
-}
+import { RawClient, refusedUpgrade } from './helpers.js';
 
 async function open(url: string, key: string, extra: { origin?: string; localAddress?: string } = {}): Promise<RawClient> {
   const client = await RawClient.connect(url, {

@@ -136,3 +136,21 @@ export function nextSessionEvent(
     return args;
   });
 }
+
+/** Opens a WebSocket the server refuses before the upgrade; resolves with the HTTP status, headers and JSON body. */
+export async function refusedUpgrade(
+  url: string,
+  options: { headers?: Record<string, string>; localAddress?: string },
+): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> {
+  const ws = new WebSocket(url, { headers: options.headers ?? {}, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+  ws.on('error', () => undefined);
+  type Response = { statusCode: number; headers: Record<string, unknown>; on: (e: string, l: (c: Buffer) => void) => void };
+  const [, response] = (await once(ws, 'unexpected-response')) as [unknown, Response];
+  const text = await new Promise<string>((resolve) => {
+    let body = '';
+    response.on('data', (c) => (body += String(c)));
+    response.on('end', () => resolve(body));
+  });
+  ws.terminate();
+  return { status: response.statusCode, headers: response.headers, body: JSON.parse(text) as unknown };
+}

@@ -5,7 +5,7 @@ import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
-import { RawClient, type WireEvent } from './helpers.js';
+import { RawClient, refusedUpgrade, type WireEvent } from './helpers.js';
 
 let server: TestServer;
 let clock = Date.now();
@@ -32,21 +32,6 @@ async function openSession(session: Record<string, unknown> = {}): Promise<RawCl
   });
   await client.nextOfType('session.updated');
   return client;
-}
-
-/** Opens a WebSocket the server must refuse before the upgrade; returns the HTTP status and JSON body. */
-async function refusedUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> {
-  const ws = new WebSocket(url, { headers });
-  ws.on('error', () => undefined);
-  type Response = { statusCode: number; headers: Record<string, unknown>; on: (e: string, l: (c: Buffer) => void) => void };
-  const [, response] = (await once(ws, 'unexpected-response')) as [unknown, Response];
-  const text = await new Promise<string>((resolve) => {
-    let body = '';
-    response.on('data', (c) => (body += String(c)));
-    response.on('end', () => resolve(body));
-  });
-  ws.terminate();
-  return { status: response.statusCode, headers: response.headers, body: JSON.parse(text) as unknown };
 }
 
 function errorOf(event: WireEvent): Record<string, unknown> {
@@ -184,7 +169,7 @@ describe('emulator wire protocol (raw WebSocket client)', () => {
     const minted = server.server.keyStore.issue({ type: 'realtime' }, 10);
     clock += 11_000;
     for (const key of [minted.value, 'ek_unknown']) {
-      const refused = await refusedUpgrade(server.wsUrl, { Authorization: `Bearer ${key}` });
+      const refused = await refusedUpgrade(server.wsUrl, { headers: { Authorization: `Bearer ${key}` } });
       expect(refused.status).toBe(401);
       expect(refused.body).toMatchObject({ error: { code: 'invalid_api_key' } });
     }
@@ -231,7 +216,7 @@ describe('emulator session limit', () => {
     };
     const first = await open();
     const second = await open();
-    const refused = await refusedUpgrade(`${limited.wsUrl}?model=gpt-realtime`, auth(limited));
+    const refused = await refusedUpgrade(`${limited.wsUrl}?model=gpt-realtime`, { headers: auth(limited) });
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded', message: expect.stringContaining('limit 2') } });
     // The live sessions are untouched by the refusal.
