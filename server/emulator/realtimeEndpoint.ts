@@ -8,7 +8,7 @@ import { authenticate, authenticateSideband } from './keyAuth.js';
 import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
-import { SessionEngine, type SessionEngineOptions } from './realtime/SessionEngine.js';
+import { SessionEngine, type EngineLimits } from './realtime/SessionEngine.js';
 import { websocketAudioOutput } from './realtime/websocketAudioOutput.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 import type { RealtimeCalls } from './webrtc/RealtimeCalls.js';
@@ -58,7 +58,6 @@ export interface RealtimeEmulator {
 }
 
 /** Per-session caps of the engine, set from the server config. */
-export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
 
 /** Path of the Realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/v1/realtime';

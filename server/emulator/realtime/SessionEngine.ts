@@ -49,6 +49,9 @@ export interface SessionEngineOptions {
   log?: (line: string) => void;
 }
 
+/** The caps an endpoint passes on to every engine it creates (WebSocket and WebRTC alike). */
+export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
+
 /**
  * One emulated Realtime session, independent of the transport: feed it client JSON with {@link SessionEngine.receive}
  * (and raw PCM with {@link SessionEngine.appendAudio} from a media track) and it emits GA server events through

@@ -4,7 +4,7 @@ import type { PersonaMap } from '../../personas/loadPersonas.js';
 import { authenticate } from '../keyAuth.js';
 import type { KeyStore } from '../keyStore.js';
 import { PROTOCOL_ERRORS, protocolError, restErrorBody, type ProtocolError, type RestErrorBody } from '../realtime/protocolErrors.js';
-import type { EngineLimits } from '../realtimeEndpoint.js';
+import type { EngineLimits } from '../realtime/SessionEngine.js';
 import type { SessionAdmission } from '../SessionAdmission.js';
 import type { SpeechToText, TextToSpeech } from '../speech/types.js';
 import { loadWrtc, type WrtcLoad } from './loadWrtc.js';
