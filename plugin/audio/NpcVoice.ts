@@ -2,6 +2,7 @@ import type { VoiceOutput } from '../audioBackend.js';
 import type { Spatial } from '../shared/personaSchema.js';
 import { PCM_RATE_HZ, rms } from '../shared/pcm16.js';
 import { levelFromRms, smoothLevel } from './level.js';
+import { RemoteTrackReader, canReadTrackFrames } from './RemoteTrackReader.js';
 import { moveTo, pannerOptions, worldToAudio } from './spatial.js';
 import { STREAM_PLAYER_PROCESSOR, type PlayerCommand, type PlayerProcessorOptions, type PlayerReport } from './streamPlayerMessages.js';
 
@@ -11,9 +12,11 @@ const INPUT_RATE_HZ = PCM_RATE_HZ;
 const SPEAKING_HOLD_MS = 150;
 /** Extrapolation of playedMs between worklet reports is capped at two report periods (reports come every ~50 ms). */
 const MAX_EXTRAPOLATION_S = 0.1;
-/** WebRTC voices: how often the analyser is polled for `speaking`, and the level that counts as speech. */
+/** WebRTC voices: how often `speaking` is re-checked between frames, and the level that counts as speech. */
 const STREAM_POLL_MS = 50;
 const STREAM_SPEAKING_LEVEL = 0.08;
+/** A WebRTC voice whose track delivered no frame for this long is silent (the track stalled or ended). */
+const STREAM_STALE_MS = 100;
 /** Played counts are kept for this many items (the current answer and a few before it). */
 const MAX_TRACKED_ITEMS = 32;
 
@@ -64,6 +67,10 @@ export class NpcVoice implements VoiceOutput {
   private destroyed = false;
   private stream: {
     stream: MediaStream;
+    /** Chromium: the track's frames, read on the main thread and played by the player's live lane. */
+    reader: RemoteTrackReader | null;
+    lastFrameMs: number;
+    /** Elsewhere: a source node into the voice's gain, and an analyser for the level. */
     source: MediaStreamAudioSourceNode | null;
     analyser: AnalyserNode | null;
     samples: Float32Array<ArrayBuffer>;
@@ -161,10 +168,12 @@ export class NpcVoice implements VoiceOutput {
   }
 
   /**
-   * Plays a WebRTC remote stream through this voice's gain and panner, with level and speaking from an analyser.
-   * The caller must keep the stream attached to a muted media element (`audio.muted = true; audio.srcObject =
-   * stream`): Chromium does not decode a remote WebRTC track at all unless a media element consumes it, and Web
-   * Audio then receives silence. `null` disconnects the stream (its call ended).
+   * Plays a WebRTC remote stream through this voice's gain and panner. Where the browser can read a track's frames
+   * (Chromium's MediaStreamTrackProcessor) they go to the player's live lane, with level and speaking from each
+   * frame; elsewhere a MediaStreamAudioSourceNode plays it, with an analyser for the level. The caller must keep the
+   * stream attached to a muted media element (`audio.muted = true; audio.srcObject = stream`): Chromium does not
+   * decode a remote WebRTC track at all unless a media element consumes it. `null` lets go of the stream (its call
+   * ended).
    */
   attachStream(stream: MediaStream | null): void {
     if (this.destroyed || this.stream?.stream === stream) return;
@@ -172,6 +181,8 @@ export class NpcVoice implements VoiceOutput {
     if (!stream) return;
     const state: NonNullable<NpcVoice['stream']> = {
       stream,
+      reader: null,
+      lastFrameMs: -Infinity,
       source: null,
       analyser: null,
       samples: new Float32Array(1024),
@@ -182,13 +193,18 @@ export class NpcVoice implements VoiceOutput {
     };
     this.stream = state;
     const connect = (): void => {
-      if (this.stream !== state || state.source || stream.getAudioTracks().length === 0) return;
-      const source = this.context.createMediaStreamSource(stream);
-      const analyser = new AnalyserNode(this.context, { fftSize: 1024 });
-      source.connect(this.gain);
-      source.connect(analyser);
-      state.source = source;
-      state.analyser = analyser;
+      const track = stream.getAudioTracks()[0];
+      if (this.stream !== state || state.reader || state.source || !track) return;
+      if (canReadTrackFrames()) {
+        state.reader = new RemoteTrackReader(track, (pcm, rateHz) => this.onStreamFrame(state, pcm, rateHz));
+      } else {
+        const source = this.context.createMediaStreamSource(stream);
+        const analyser = new AnalyserNode(this.context, { fftSize: 1024 });
+        source.connect(this.gain);
+        source.connect(analyser);
+        state.source = source;
+        state.analyser = analyser;
+      }
       state.poll = setInterval(this.pollStream, STREAM_POLL_MS);
       if (state.onAddTrack) stream.removeEventListener('addtrack', state.onAddTrack);
       state.onAddTrack = null;
@@ -292,8 +308,18 @@ export class NpcVoice implements VoiceOutput {
     }
   };
 
+  /** One frame of the call's remote track: to the live lane, and into the level and `speaking`. */
+  private onStreamFrame(state: NonNullable<NpcVoice['stream']>, pcm: Float32Array, rateHz: number): void {
+    if (this.stream !== state || this.destroyed) return;
+    state.level = smoothLevel(state.level, rms(pcm));
+    state.lastFrameMs = performance.now();
+    this.send({ type: 'live', pcm, rateHz }, [pcm.buffer as ArrayBuffer]);
+    this.pollStream();
+  }
+
   private readStreamRms(): number {
     const state = this.stream;
+    if (state?.reader) return performance.now() - state.lastFrameMs < STREAM_STALE_MS ? state.level : 0;
     if (!state?.analyser) return 0;
     state.analyser.getFloatTimeDomainData(state.samples);
     state.level = smoothLevel(state.level, rms(state.samples));
@@ -306,6 +332,10 @@ export class NpcVoice implements VoiceOutput {
     this.stream = null;
     if (state.poll !== null) clearInterval(state.poll);
     if (state.onAddTrack) state.stream.removeEventListener('addtrack', state.onAddTrack);
+    if (state.reader) {
+      state.reader.stop();
+      this.send({ type: 'clear-live' });
+    }
     state.source?.disconnect();
     state.analyser?.disconnect();
     if (this.streamSpeaking) {

@@ -101,6 +101,14 @@ export class PcmQueue {
   /** Queues PCM16 samples of `itemId` at the input rate. */
   push(pcm: Int16Array, itemId: string): void {
     if (pcm.length === 0) return;
+    const floats = new Float32Array(pcm.length);
+    for (let i = 0; i < pcm.length; i++) floats[i] = (pcm[i] as number) / 32768;
+    this.pushFloats(floats, itemId);
+  }
+
+  /** Queues float samples in [-1, 1] of `itemId` at the input rate (the queue keeps `samples`: do not reuse it). */
+  pushFloats(samples: Float32Array, itemId: string): void {
+    if (samples.length === 0) return;
     if (this.pushingItem !== itemId) {
       // The previous item's last fraction of a sample only belongs in the queue while it is still playing; once
       // the queue ran dry it would be heard after the gap, so it is dropped.
@@ -108,9 +116,7 @@ export class PcmQueue {
       else this.flushResampler();
     }
     this.pushingItem = itemId;
-    const floats = new Float32Array(pcm.length);
-    for (let i = 0; i < pcm.length; i++) floats[i] = (pcm[i] as number) / 32768;
-    this.append(itemId, this.resampler ? this.resampler.process(floats) : floats);
+    this.append(itemId, this.resampler ? this.resampler.process(samples) : samples);
     if (this.state === 'idle') {
       // More audio of the item that just ran dry means the listener heard a gap: an underrun, not a new answer.
       if (this.dryItem === itemId) {

@@ -1,8 +1,10 @@
 // AudioWorkletProcessor `npc-stream-player`: plays one NPC's PCM16 24 kHz stream through a PcmQueue on the audio
-// thread, so the main thread only posts chunks (no decoding, no per-chunk nodes, no scheduling against jitter).
+// thread, so the main thread only posts chunks (no decoding, no per-chunk nodes, no scheduling against jitter). A
+// WebRTC call's remote audio comes in as float frames on a second, live lane (LiveLane) mixed into the same output.
 // Load it with `import url from './streamPlayer.worklet.ts?worker&url'` (see workletUrls.ts): that form is bundled
 // with its imports and works in Vite dev and after `vite build`.
 import { rms } from '../shared/pcm16.js';
+import { LiveLane } from './LiveLane.js';
 import { PcmQueue, type PcmQueueEvent } from './PcmQueue.js';
 import { smoothLevel } from './level.js';
 import { STREAM_PLAYER_PROCESSOR, type PlayerCommand, type PlayerProcessorOptions, type PlayerReport } from './streamPlayerMessages.js';
@@ -20,6 +22,8 @@ const FADE_FRAMES = 128;
 
 class StreamPlayerProcessor extends scope.AudioWorkletProcessor {
   private readonly queue: PcmQueue;
+  /** A WebRTC call's remote audio, read from its track on the main thread; created by its first frame. */
+  private live: LiveLane | null = null;
   private readonly reportEvery: number;
   private sinceReport = 0;
   private level = 0;
@@ -64,6 +68,7 @@ class StreamPlayerProcessor extends scope.AudioWorkletProcessor {
         if (before !== null && before !== item) this.dirty.add(before);
       }
     }
+    this.live?.mixInto(out);
     for (let c = 1; c < channels.length; c++) channels[c]?.set(out);
     this.level = smoothLevel(this.level, rms(out));
     this.sinceReport += out.length;
@@ -76,7 +81,17 @@ class StreamPlayerProcessor extends scope.AudioWorkletProcessor {
       case 'push':
         if (command.pcm instanceof Int16Array && typeof command.itemId === 'string') this.queue.push(command.pcm, command.itemId);
         return;
+      case 'live':
+        if (command.pcm instanceof Float32Array && Number.isInteger(command.rateHz) && command.rateHz > 0) {
+          this.live ??= new LiveLane(scope.sampleRate);
+          this.live.push(command.pcm, command.rateHz);
+        }
+        return;
+      case 'clear-live':
+        this.live?.clear();
+        return;
       case 'clear': {
+        this.live?.clear();
         // Render one more quantum of what was about to play, faded to zero, then drop the rest. Those frames are
         // heard, so they are counted (pull() does that) before the final report.
         if (this.queue.playing) {

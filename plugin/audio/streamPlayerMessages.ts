@@ -6,7 +6,11 @@ export const STREAM_PLAYER_PROCESSOR = 'npc-stream-player';
 /** Main thread → worklet. */
 export type PlayerCommand =
   | { type: 'push'; itemId: string; pcm: Int16Array }
+  /** One frame of a WebRTC remote track (mono float samples at `rateHz`), for the live lane. */
+  | { type: 'live'; pcm: Float32Array; rateHz: number }
+  /** `clear` drops both lanes (barge-in); `clear-live` only the live lane (the call's stream was let go). */
   | { type: 'clear' }
+  | { type: 'clear-live' }
   | { type: 'dispose' };
 
 /**
