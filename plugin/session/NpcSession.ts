@@ -12,10 +12,10 @@ import { Connection } from './connection.js';
 import { EarlyAudio } from './earlyAudio.js';
 import type { RealtimeSdk } from './loadRealtimeSdk.js';
 import type { EphemeralKey } from './mintClient.js';
-import { ServerEventReader, type ServerEventSink } from './serverEvents.js';
+import type { ServerEventSink } from './serverEvents.js';
 import { instructionsWithMemory, isPushToTalk } from './sessionOptions.js';
 import { Subscriptions } from './subscriptions.js';
-import { transportStrategy, type InputPort, type TransportDeps, type TransportKind, type TransportLink, type TransportStrategy } from './transports/index.js';
+import type { InputPort, TransportDeps, TransportKind, TransportLink, TransportStrategy } from './transports/index.js';
 
 export type { MicTrackSource, TransportKind } from './transports/index.js';
 
@@ -68,7 +68,8 @@ export const MAX_EARLY_AUDIO_MS = 10_000;
  */
 export class NpcSession {
   private readonly connection: Connection<Live>;
-  private readonly strategy: TransportStrategy;
+  /** The transport's strategy, from the SDK chunk it is loaded with (out of the game's first load): null until then. */
+  private strategy: TransportStrategy | null = null;
   private readonly early = new EarlyAudio(MAX_EARLY_AUDIO_MS);
   private voice: VoiceOutput | null = null;
   private readonly voiceSubs = new Subscriptions();
@@ -86,7 +87,6 @@ export class NpcSession {
   private updating: Promise<void> | null = null;
 
   constructor(private readonly options: NpcSessionOptions) {
-    this.strategy = transportStrategy(options.transport, options);
     this.connection = new Connection<Live>(
       {
         open: (current) => this.openLive(current),
@@ -147,7 +147,9 @@ export class NpcSession {
     this.voice = voice;
     this.connection.live?.link.setVoice(voice);
     // Exact: the player knows when audio is really heard (a WebRTC answer is reported by the server instead).
-    if (voice && this.strategy.speakingFrom === 'voice') this.voiceSubs.on(voice, 'speaking', (on: boolean) => this.setSpeaking(on));
+    if (voice) this.voiceSubs.on(voice, 'speaking', (on: boolean) => {
+      if (this.strategy?.speakingFrom === 'voice') this.setSpeaking(on);
+    });
   }
 
   /**
@@ -283,9 +285,14 @@ export class NpcSession {
   /** Connection hook: mints a key, builds the transport link and the SDK session, and connects. */
   private async openLive(current: () => boolean): Promise<Live> {
     const persona = this.options.persona();
-    const [sdk, key] = await Promise.all([this.options.loadSdk(), this.options.mint(persona.id), this.strategy.prepare()]);
+    const transport = this.options.loadSdk().then(async (sdk) => {
+      const strategy = (this.strategy ??= sdk.transportStrategy(this.options.transport, this.options));
+      await strategy.prepare();
+      return { sdk, strategy };
+    });
+    const [{ sdk, strategy }, key] = await Promise.all([transport, this.options.mint(persona.id)]);
     if (!current()) throw new NpcSessionError('connect_failed', 'superseded');
-    const link = this.strategy.create(sdk, key, this.voice);
+    const link = strategy.create(sdk, key, this.voice);
     const session = sdk.createSession(this.buildAgent(sdk), link.transport, persona, key.model);
     const live: Live = { sdk, session, link, subs: new Subscriptions() };
     link.start(this.inputPort(session));
@@ -360,7 +367,7 @@ export class NpcSession {
   /** Listens to the SDK session and transport of `live` (removed together when it is released). */
   private wire(live: Live): void {
     const { sdk, session, link, subs } = live;
-    const reader = new ServerEventReader(sdk.transportEvents, this.serverEventSink());
+    const reader = new sdk.ServerEventReader(sdk.transportEvents, this.serverEventSink());
     subs.onSession(session, 'transport_event', (event) => reader.read(event));
     subs.onSession(session, 'agent_start', () => this.setResponding(true));
     subs.onSession(session, 'agent_end', () => this.setResponding(false));
@@ -404,7 +411,7 @@ export class NpcSession {
       },
       usage: (usage) => l.usage(usage),
       outputAudio: (playing) => {
-        if (this.strategy.speakingFrom === 'server') this.setSpeaking(playing);
+        if (this.strategy?.speakingFrom === 'server') this.setSpeaking(playing);
       },
     };
   }

@@ -14,10 +14,15 @@ import type { Persona } from '../shared/personaSchema.js';
 import { pcm16FromBytes } from '../shared/pcm16.js';
 import { buildSessionConfig } from './sessionOptions.js';
 import { toSdkTool, type SdkGameTool } from '../tools/toSdkTool.js';
+import type { WebRtcHandle } from './transports/transport.js';
 
 export { toSdkTool };
 /** Schemas of the server events a session reads (serverEvents.ts) (lazy with the SDK, out of the first load). */
 export * as transportEvents from './transportEvents.js';
+/** What a session needs only once it connects, lazy with the SDK too: the event reader and the transports' links. */
+export { ServerEventReader } from './serverEvents.js';
+export { transportStrategy } from './transports/index.js';
+export type { WebRtcHandle };
 
 /** Where a WebSocket session's PCM goes, and where its real playback position comes from. */
 export interface PcmSink {
@@ -62,22 +67,6 @@ export class PlayerAwareWebSocket extends OpenAIRealtimeWebSocket {
     // The SDK clamps to the received length; a non-finite value from a broken player falls back to its estimate.
     super._interrupt(Number.isFinite(played) ? Math.max(0, played) : elapsedTime, cancelOngoingResponse);
   }
-}
-
-/** A WebRTC transport plus the handles the plugin needs to route the mic and the remote voice. */
-export interface WebRtcHandle {
-  transport: OpenAIRealtimeWebRTC;
-  /** Enables or disables this session's own clone of the microphone track. */
-  setMicEnabled(enabled: boolean): void;
-  /**
-   * Replaces the sent track (placeholder → microphone clone once the mic opens); resolves true once the call sends
-   * it, false when it could not (no sender, or the swap failed).
-   */
-  setMicTrack(track: MediaStreamTrack): Promise<boolean>;
-  /** The call's last measured round-trip time in ms (null before the first measurement); refreshes in the background. */
-  roundTripMs(): number | null;
-  /** Stops the clones this handle created and the remote voice's track. Idempotent. */
-  dispose(): void;
 }
 
 /**

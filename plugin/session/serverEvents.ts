@@ -1,5 +1,5 @@
 import type { NpcUsage } from '../types.js';
-import type { RealtimeSdk } from './loadRealtimeSdk.js';
+import type * as TransportEvents from './transportEvents.js';
 
 /** What the server said, as a session needs it. */
 export interface ServerEventSink {
@@ -29,7 +29,7 @@ export class ServerEventReader {
   private npcPartial = '';
 
   constructor(
-    private readonly schemas: RealtimeSdk['transportEvents'],
+    private readonly schemas: typeof TransportEvents,
     private readonly sink: ServerEventSink,
   ) {}
 

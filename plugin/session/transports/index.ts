@@ -3,7 +3,7 @@ import type { MicTrackSource, TransportKind, TransportStrategy } from './transpo
 import { webRtcTransport } from './webrtc.js';
 import { webSocketTransport } from './websocket.js';
 
-export type { InputPort, MicTrackSource, TransportKind, TransportLink, TransportStrategy } from './transport.js';
+export type { InputPort, MicTrackSource, SinkWebSocket, TransportFactories, TransportKind, TransportLink, TransportStrategy, WebRtcHandle } from './transport.js';
 
 /** What a transport may need from the plugin. */
 export interface TransportDeps {

@@ -1,6 +1,5 @@
-import type { RealtimeTransportLayer } from '@openai/agents-realtime';
+import type { OpenAIRealtimeWebRTC, RealtimeTransportLayer } from '@openai/agents-realtime';
 import type { VoiceOutput } from '../../audioBackend.js';
-import type { RealtimeSdk } from '../loadRealtimeSdk.js';
 import type { EphemeralKey } from '../mintClient.js';
 
 /** Which transport a session uses: one file in this folder each (`websocket.ts`, `webrtc.ts`). */
@@ -14,6 +13,37 @@ export interface MicTrackSource {
   placeholderTrack(): MediaStreamTrack | null;
   /** Settles once a placeholder track and the NPC's voice can be made (the audio layer is up, or failed). */
   ready?(): Promise<void>;
+}
+
+/** A WebSocket transport that plays its PCM into the NPC's voice (realtimeSdk.ts: PlayerAwareWebSocket). */
+export interface SinkWebSocket extends RealtimeTransportLayer {
+  /** Where the audio plays from now on (null: nowhere). */
+  setSink(sink: VoiceOutput | null): void;
+}
+
+/** A WebRTC transport plus the handles the plugin needs to route the mic and the remote voice. */
+export interface WebRtcHandle {
+  transport: OpenAIRealtimeWebRTC;
+  /** Enables or disables this session's own clone of the microphone track. */
+  setMicEnabled(enabled: boolean): void;
+  /**
+   * Replaces the sent track (placeholder → microphone clone once the mic opens); resolves true once the call sends
+   * it, false when it could not (no sender, or the swap failed).
+   */
+  setMicTrack(track: MediaStreamTrack): Promise<boolean>;
+  /** The call's last measured round-trip time in ms (null before the first measurement); refreshes in the background. */
+  roundTripMs(): number | null;
+  /** Stops the clones this handle created and the remote voice's track. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * What the lazily loaded SDK module (realtimeSdk.ts) builds a link's SDK transport with. The transports are loaded
+ * with it, so they name only this, not the module.
+ */
+export interface TransportFactories {
+  createWebSocketTransport(sink: VoiceOutput | null): SinkWebSocket;
+  createWebRtcTransport(initialTrack: MediaStreamTrack, onStream: (stream: MediaStream) => void): WebRtcHandle;
 }
 
 /** What a transport may ask of the session's input buffer on the server (each call is guarded by the session). */
@@ -42,7 +72,7 @@ export interface TransportStrategy {
   /** What must be ready before a connection is made (awaited beside the SDK load and the mint), if anything. */
   prepare(): Promise<void> | undefined;
   /** The SDK transport of one new connection, playing into `voice` (the NPC's output, null while there is none). */
-  create(sdk: RealtimeSdk, key: EphemeralKey, voice: VoiceOutput | null): TransportLink;
+  create(sdk: TransportFactories, key: EphemeralKey, voice: VoiceOutput | null): TransportLink;
 }
 
 /** One connection's transport as the session drives it: the player's audio, turns, the microphone track, the voice. */

@@ -1,8 +1,7 @@
 import type { VoiceOutput } from '../../audioBackend.js';
 import { NpcSessionError } from '../../errors.js';
-import type { WebRtcHandle } from '../realtimeSdk.js';
 import { WebRtcInput } from './WebRtcInput.js';
-import type { InputPort, MicTrackSource, TransportLink, TransportStrategy } from './transport.js';
+import type { InputPort, MicTrackSource, TransportLink, TransportStrategy, WebRtcHandle } from './transport.js';
 
 /**
  * The WebRTC transport (lowest latency): the NPC's voice arrives as a remote media stream played through its voice

@@ -1,8 +1,7 @@
 import type { RealtimeTransportLayer } from '@openai/agents-realtime';
 import type { VoiceOutput } from '../../audioBackend.js';
 import { PCM_SAMPLES_PER_MS, concatPcm16 } from '../../shared/pcm16.js';
-import type { PlayerAwareWebSocket } from '../realtimeSdk.js';
-import type { InputPort, TransportLink, TransportStrategy } from './transport.js';
+import type { InputPort, SinkWebSocket, TransportLink, TransportStrategy } from './transport.js';
 
 /** Audio shorter than this is not committed: the API rejects a commit of less than 100 ms with an error. */
 const MIN_COMMIT_MS = 100;
@@ -37,7 +36,7 @@ class WebSocketLink implements TransportLink {
 
   constructor(
     readonly transport: RealtimeTransportLayer,
-    private readonly socket: PlayerAwareWebSocket | null,
+    private readonly socket: SinkWebSocket | null,
     readonly url: string,
   ) {}
 
