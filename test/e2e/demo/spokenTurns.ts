@@ -11,6 +11,17 @@ import { artifactsDir, launchBrowser, openDemo, WAIT, type DemoPage } from './ha
 /** Sample rate of the fake microphone's WAVs: what a laptop microphone delivers, resampled by the browser. */
 export const MIC_RATE_HZ = 48_000;
 
+/**
+ * Lead before the words of a hands-free phrase that is spoken "as the microphone opens". Chromium's fake device
+ * starts the file when the capture starts, and the page gets its stream only when getUserMedia resolves: audio in
+ * between reaches no page. Measured in the demo on the 2-core CI machine (issue 15): getUserMedia resolves 300–450 ms
+ * after the call while SwiftShader frames take 50–100 ms of the main thread (10–30 ms on a blank page), the plugin's
+ * capture graph is connected 1–12 ms after it resolves, and the first audio the emulator receives is 140–220 ms into
+ * the file. A phrase at 0 ms loses its first syllable there ("please" → "open the gate", or not understood); 400 ms
+ * covers the browser's start-up with margin, and the words still arrive while the session is connecting.
+ */
+export const MIC_START_LEAD_MS = 400;
+
 /** One phrase as the fake microphone plays it. */
 export interface PlayerPhrase {
   /** The WAV's absolute path (for `launchBrowser({ micWav })`). */
