@@ -109,7 +109,9 @@ export async function runTurnsBench(): Promise<string> {
             total.total += t.total;
           }
           cells.push(pct(t));
-          for (const m of t.misses) (kind === 'vad0' ? startMisses : misses).push(`${transport === 'default' ? 'WebRTC' : 'WebSocket'}, ${what}, ${label}: heard ${m}`);
+          const via = transport === 'default' ? 'WebRTC' : 'WebSocket';
+          if (kind === 'vad0') startMisses.push(...t.misses.map((m) => `${via}, ${label}: ${m}`));
+          else misses.push(...t.misses.map((m) => `${via}, ${what}, ${label}: heard ${m}`));
         }
         rows.push(`| ${what} | ${label} | ${cells.join(' | ')} |`);
       }
