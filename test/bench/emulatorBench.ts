@@ -8,7 +8,7 @@ import { buildInstructions } from '../../plugin/shared/sessionConfig.js';
 import { CachingTts } from '../../server/emulator/CachingTts.js';
 import { KeyStore } from '../../server/emulator/keyStore.js';
 import { attachRealtimeEmulator, type RealtimeEmulator } from '../../server/emulator/realtimeEndpoint.js';
-import { createFliteTts } from '../../server/emulator/speech/fliteTts.js';
+import { createFliteWorkerPool } from '../../server/emulator/speech/FliteWorkerPool.js';
 import { createSphinxStt } from '../../server/emulator/speech/sphinxStt.js';
 import { loadPersonas } from '../../server/personas/loadPersonas.js';
 import { synthesizePlayerSpeech, withSilence } from '../support/speechFixtures.js';
@@ -93,7 +93,8 @@ const LINES = ['hello', 'tell me about the forge', 'what about steel', 'where is
 export async function runEmulatorBench(): Promise<string> {
   const personas = await loadPersonas();
   const blacksmith = personas.get('blacksmith') as Persona;
-  const [flite, stt] = await Promise.all([createFliteTts({ warmUp: true }), createSphinxStt()]);
+  // The TTS the server ships: flite in a worker thread (NPC_VOICE_TTS_WORKERS=1), so synthesis never blocks the loop.
+  const [flite, stt] = await Promise.all([createFliteWorkerPool({ size: 1, warmUp: true }), createSphinxStt()]);
   const tts = new CachingTts(flite);
   const server = http.createServer();
   const keyStore = new KeyStore();
@@ -213,7 +214,7 @@ export async function runEmulatorBench(): Promise<string> {
   } finally {
     await emulator.close();
     server.close();
-    flite.dispose();
+    await flite.close();
     stt.dispose();
   }
   return out.join('\n');
