@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_REALTIME_MODEL } from '../plugin/shared/sessionConfig.js';
+import { parseNetworkConditions, type NetworkConditions } from './emulator/network/networkConditions.js';
 
 /** Where minted keys come from: the local emulator (no key configured) or OpenAI. */
 export type ServerMode = 'emulator' | 'openai';
@@ -54,6 +55,8 @@ export interface ServerConfig {
   wsPingIntervalMs: number;
   /** Emulator: how often expired keys are forgotten. */
   keySweepIntervalMs: number;
+  /** Emulator: network conditions rehearsed on every WebSocket session (`NPC_VOICE_NETEM`); null: none. */
+  netem: NetworkConditions | null;
   /**
    * Where state shared across requests, restarts and instances is kept (`NPC_VOICE_STORE`): `redis://…` (every
    * instance counts one player's mints together), a JSON file path, or `memory`; unset: this process's memory.
@@ -106,6 +109,7 @@ const EnvSchema = z.object({
   NPC_VOICE_MAX_SESSION_AUDIO_BYTES: intIn('NPC_VOICE_MAX_SESSION_AUDIO_BYTES', 48_000, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   NPC_VOICE_WS_IDLE_TIMEOUT_MS: intIn('NPC_VOICE_WS_IDLE_TIMEOUT_MS', 50, 86_400_000).default(600_000),
   NPC_VOICE_WS_PING_INTERVAL_MS: intIn('NPC_VOICE_WS_PING_INTERVAL_MS', 50, 3_600_000).default(30_000),
+  NPC_VOICE_NETEM: z.string().optional(),
   NPC_VOICE_KEY_SWEEP_MS: intIn('NPC_VOICE_KEY_SWEEP_MS', 10, 86_400_000).default(60_000),
   NPC_VOICE_HEADERS_TIMEOUT_MS: intIn('NPC_VOICE_HEADERS_TIMEOUT_MS', 50, 600_000).default(10_000),
   NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
@@ -149,6 +153,12 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
       `NPC_VOICE_HEADERS_TIMEOUT_MS (${e.NPC_VOICE_HEADERS_TIMEOUT_MS}) must not be longer than NPC_VOICE_REQUEST_TIMEOUT_MS (${e.NPC_VOICE_REQUEST_TIMEOUT_MS})`,
     );
   }
+  let netem: NetworkConditions | null = null;
+  try {
+    netem = e.NPC_VOICE_NETEM === undefined ? null : parseNetworkConditions(e.NPC_VOICE_NETEM);
+  } catch (error) {
+    throw new ConfigError(`NPC_VOICE_NETEM: ${(error as Error).message.replace(/^netem: /, '')}`);
+  }
   const production = e.NODE_ENV === 'production';
   const mode = chooseMode(e.NPC_VOICE_MODE, e.OPENAI_API_KEY !== undefined, production);
   return {
@@ -178,6 +188,7 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     wsIdleTimeoutMs: e.NPC_VOICE_WS_IDLE_TIMEOUT_MS,
     wsPingIntervalMs: e.NPC_VOICE_WS_PING_INTERVAL_MS,
     keySweepIntervalMs: e.NPC_VOICE_KEY_SWEEP_MS,
+    netem,
     store: e.NPC_VOICE_STORE,
     headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,

@@ -62,6 +62,7 @@ export async function attachRealtime(
     origins: options.origins,
     idleTimeoutMs: config.wsIdleTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
+    netem: config.netem,
   });
   return {
     calls,

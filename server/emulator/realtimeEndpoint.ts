@@ -5,6 +5,7 @@ import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import type { OriginPolicy } from '../originPolicy.js';
 import { authenticate, authenticateSideband } from './keyAuth.js';
+import { DelayLine, NetworkConditionsError, parseNetworkConditions, type NetworkConditions } from './network/networkConditions.js';
 import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
@@ -39,6 +40,11 @@ export interface RealtimeEmulatorOptions {
   log?: (line: string) => void;
   /** The live WebRTC calls a sideband (`?call_id=rtc_…`) may attach to. */
   calls?: () => RealtimeCalls | undefined;
+  /**
+   * Network conditions of every session (`NPC_VOICE_NETEM`); a session's own `?netem=` replaces them. Null or
+   * absent: none.
+   */
+  netem?: NetworkConditions | null;
   /** Engine pacing overrides (benchmarks, tests). */
   burstMs?: number;
   speedFactor?: number;
@@ -162,6 +168,17 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       attachSideband(req, socket, head, callId, protocols);
       return;
     }
+    let netem = opts.netem ?? null;
+    const netemSpec = url.searchParams.get('netem');
+    if (netemSpec !== null) {
+      try {
+        netem = parseNetworkConditions(netemSpec);
+      } catch (error) {
+        if (!(error instanceof NetworkConditionsError)) throw error;
+        refuse(socket, 400, 'Bad Request', protocolError('invalid_netem', error.message, { param: `netem.${error.field}` }));
+        return;
+      }
+    }
     const checked = authenticate({ authorization: req.headers.authorization, protocols }, opts.keyStore, opts.acceptAnyBearer);
     if (!checked.ok) {
       log(`emulator: refused session: ${checked.reason} key`);
@@ -195,7 +212,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
         ws.close(4000, 'beta_api_shape_disabled');
         return;
       }
-      openSession(ws, model, initialSession, personaId);
+      openSession(ws, model, initialSession, personaId, netem);
     });
   };
 
@@ -238,9 +255,26 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     model: string,
     initialSession: Record<string, unknown> | undefined,
     personaId: string | undefined,
+    netem: NetworkConditions | null,
   ): void => {
     const name = `s${++nextSession}`;
     sockets.add(ws);
+    // Rehearsed network conditions: each direction goes through a delay line, and the socket may be cut at a set time.
+    const transmit = (text: string, compress: boolean): void => {
+      if (ws.readyState === ws.OPEN) ws.send(text, { compress });
+    };
+    const outbound = netem ? new DelayLine<[string, boolean]>(netem, 0, ([text, compress]) => transmit(text, compress)) : null;
+    const send = (text: string, compress = true): void => {
+      if (outbound) outbound.push([text, compress], Buffer.byteLength(text));
+      else transmit(text, compress);
+    };
+    const cut =
+      netem?.disconnectAfterMs != null
+        ? setTimeout(() => {
+            log(`emulator: session ${name} dropped by netem after ${netem.disconnectAfterMs} ms`);
+            ws.terminate();
+          }, netem.disconnectAfterMs).unref()
+        : undefined;
     // A socket with no traffic either way holds a slot for nobody: close it after the idle timeout. Server events
     // count too, so a long answer the client listens to in silence is not idle.
     const idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -277,7 +311,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       send: (event) => {
         lastActivity = performance.now();
         // Base64 PCM hardly compresses, and deflating every 50 ms chunk costs both ends CPU: send audio as is.
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event), { compress: event.type !== 'response.output_audio.delta' });
+        send(JSON.stringify(event), event.type !== 'response.output_audio.delta');
       },
       tts: opts.tts,
       stt: opts.stt,
@@ -292,7 +326,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       ...opts.limits,
     });
     log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
-    ws.on('message', (data, isBinary) => {
+    const handle = ([data, isBinary]: [RawData, boolean]): void => {
       lastActivity = performance.now();
       try {
         if (isBinary) {
@@ -300,18 +334,26 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
           return;
         }
         if (rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
-          ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.messageTooLarge(rawSize(data), SOFT_MAX_MESSAGE_BYTES))));
+          send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.messageTooLarge(rawSize(data), SOFT_MAX_MESSAGE_BYTES))));
           return;
         }
         engine.receive(rawText(data));
       } catch (error) {
         log(`emulator: message handling failed: ${(error as Error).message}`);
       }
+    };
+    const inbound = netem ? new DelayLine<[RawData, boolean]>(netem, 1, handle) : null;
+    ws.on('message', (data, isBinary) => {
+      if (inbound) inbound.push([data, isBinary], rawSize(data));
+      else handle([data, isBinary]);
     });
     // ws reports protocol violations (e.g. a frame over maxPayload) here and then closes; never let it throw.
     ws.on('error', (error) => log(`emulator: session ${name} socket error: ${error.message}`));
     ws.on('close', (code) => {
       clearTimeout(idleTimer);
+      clearTimeout(cut);
+      outbound?.close();
+      inbound?.close();
       clearInterval(heartbeat);
       sockets.delete(ws);
       engine.close();

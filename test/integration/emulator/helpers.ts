@@ -1,5 +1,9 @@
 import { once } from 'node:events';
+import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
+import type { Persona } from '../../../plugin/shared/personaSchema.js';
+import { loadPersonas } from '../../../server/personas/loadPersonas.js';
+import { startTestServer, type TestServer } from '../../support/testServer.js';
 
 /** Anything that emits events a test waits for (a RealtimeSession or a raw-event collector). */
 export interface EventSource<T> {
@@ -153,4 +157,23 @@ export async function refusedUpgrade(
   });
   ws.terminate();
   return { status: response.statusCode, headers: response.headers, body: JSON.parse(text) as unknown };
+}
+
+/** What most emulator suites share: a test server on a real port and the blacksmith persona as designers wrote it. */
+export interface EmulatorFixture {
+  server: TestServer;
+  blacksmith: Persona;
+}
+
+/** Starts a test server (and reads the blacksmith persona) before the file's tests, and closes it after them. */
+export function useEmulatorFixture(): EmulatorFixture {
+  const fixture = {} as EmulatorFixture;
+  beforeAll(async () => {
+    fixture.server = await startTestServer();
+    fixture.blacksmith = (await loadPersonas()).get('blacksmith') as Persona;
+  });
+  afterAll(async () => {
+    await fixture.server?.close();
+  });
+  return fixture;
 }

@@ -1,34 +1,21 @@
 import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
-import { loadPersonas } from '../../../server/personas/loadPersonas.js';
-import { startTestServer, type TestServer } from '../../support/testServer.js';
-import { nextSessionEvent, RawClient, type WireEvent } from './helpers.js';
+import { nextSessionEvent, RawClient, useEmulatorFixture, type WireEvent } from './helpers.js';
 
 // The server runs in this process, so the event-loop delay seen here is the one every session, /healthz and
 // minting would see. Before flite moved to a worker, a 1,000-word greeting stalled this loop for ~10–27 s.
 
-let server: TestServer;
-let blacksmith: Persona;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  blacksmith = (await loadPersonas()).get('blacksmith') as Persona;
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const emu = useEmulatorFixture();
 
 const VOCABULARY = ['iron', 'anvil', 'forge', 'hammer', 'steel', 'bellows', 'tongs', 'ember', 'quench', 'temper'];
 /** One "sentence" of `count` words with no punctuation: the worst case, one flite run for all of it unless split. */
 const words = (count: number): string => Array.from({ length: count }, (_, i) => VOCABULARY[i % VOCABULARY.length]).join(' ');
 
 async function openRaw(instructions: string): Promise<RawClient> {
-  const client = await RawClient.connect(`${server.wsUrl}?model=gpt-realtime`, { headers: { Authorization: `Bearer ${server.mintKey()}` } });
+  const client = await RawClient.connect(`${emu.server.wsUrl}?model=gpt-realtime`, { headers: { Authorization: `Bearer ${emu.server.mintKey()}` } });
   await client.nextOfType('session.created');
   client.send({ type: 'session.update', session: { type: 'realtime', instructions, audio: { input: { turn_detection: null } } } });
   await client.nextOfType('session.updated');
@@ -43,32 +30,32 @@ function sayHello(client: RawClient): void {
 describe('a long greeting does not stall the server', () => {
   it("lets a second session's turn complete and /healthz answer while a 1,000-word greeting is being synthesized", async () => {
     const greeting = words(1000);
-    const long = await openRaw(buildInstructions({ ...blacksmith, greeting }));
+    const long = await openRaw(buildInstructions({ ...emu.blacksmith, greeting }));
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     sayHello(long);
     await long.nextOfType('response.output_audio.delta', 15_000);
 
     // A second player talks to the blacksmith through the real SDK meanwhile.
-    const session = new RealtimeSession(new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(blacksmith) }), {
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(emu.blacksmith) }), {
       transport: 'websocket',
       model: 'gpt-realtime',
       config: { audio: { input: { turnDetection: null } } },
     });
     const startedAt = performance.now();
-    await session.connect({ apiKey: server.mintKey(), url: `${server.wsUrl}?model=gpt-realtime` });
+    await session.connect({ apiKey: emu.server.mintKey(), url: `${emu.server.wsUrl}?model=gpt-realtime` });
     const ended = nextSessionEvent(session, 'agent_end', () => true, 15_000);
     session.sendMessage('Hello there!');
 
     const healthStartedAt = performance.now();
-    const health = await fetch(`${server.url}/healthz`);
+    const health = await fetch(`${emu.server.url}/healthz`);
     const healthMs = performance.now() - healthStartedAt;
     expect(health.status).toBe(200);
 
     const [, , text] = await ended;
     const secondTurnMs = performance.now() - startedAt;
     delay.disable();
-    expect(text).toBe(blacksmith.greeting);
+    expect(text).toBe(emu.blacksmith.greeting);
 
     // The long greeting is still being synthesized and spoken: it has neither finished nor been cut short.
     const spoken = long.events.filter((e: WireEvent) => e.type === 'response.output_audio_transcript.delta').map((e) => String(e.delta)).join('');
@@ -86,7 +73,7 @@ describe('a long greeting does not stall the server', () => {
   });
 
   it('refuses over-long instructions with an error event, keeps the session open and its previous instructions', async () => {
-    const client = await openRaw(buildInstructions(blacksmith));
+    const client = await openRaw(buildInstructions(emu.blacksmith));
     const tooLong = 'x'.repeat(40_000);
     client.send({ type: 'session.update', event_id: 'evt_long', session: { type: 'realtime', instructions: tooLong } });
     const error = await client.nextOfType('error');
@@ -101,7 +88,7 @@ describe('a long greeting does not stall the server', () => {
     // The session still speaks with the instructions it had.
     sayHello(client);
     const done = await client.nextOfType('response.output_audio_transcript.done');
-    expect(done.transcript).toBe(blacksmith.greeting);
+    expect(done.transcript).toBe(emu.blacksmith.greeting);
     await client.close();
   });
 });

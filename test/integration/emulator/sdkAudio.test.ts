@@ -1,26 +1,13 @@
 import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
-import { loadPersonas } from '../../../server/personas/loadPersonas.js';
 import { synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
-import { startTestServer, type TestServer } from '../../support/testServer.js';
-import { nextSessionEvent } from './helpers.js';
+import { nextSessionEvent, useEmulatorFixture } from './helpers.js';
 
 const MODEL = 'gpt-realtime';
 const CHUNK_SAMPLES = 1200; // 50 ms at 24 kHz
-let server: TestServer;
-let blacksmith: Persona;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  blacksmith = (await loadPersonas()).get('blacksmith') as Persona;
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const emu = useEmulatorFixture();
 
 type TransportEvent = Record<string, unknown> & { type: string };
 
@@ -33,7 +20,7 @@ function stream(session: RealtimeSession, pcm: Int16Array): void {
 }
 
 async function connect(tools: ReturnType<typeof tool>[] = []): Promise<{ session: RealtimeSession; events: TransportEvent[] }> {
-  const agent = new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(blacksmith), tools });
+  const agent = new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(emu.blacksmith), tools });
   const session = new RealtimeSession(agent, {
     transport: 'websocket',
     model: MODEL,
@@ -49,7 +36,7 @@ async function connect(tools: ReturnType<typeof tool>[] = []): Promise<{ session
   const events: TransportEvent[] = [];
   session.on('transport_event', (event) => events.push(event as TransportEvent));
   const updated = nextSessionEvent(session, 'transport_event', ([e]) => (e as TransportEvent).type === 'session.updated' && (e as { session: { audio: { input: { turn_detection: { type?: string } | null } } } }).session.audio.input.turn_detection?.type === 'server_vad');
-  await session.connect({ apiKey: server.mintKey('blacksmith'), url: `${server.wsUrl}?model=${MODEL}` });
+  await session.connect({ apiKey: emu.server.mintKey('blacksmith'), url: `${emu.server.wsUrl}?model=${MODEL}` });
   await updated;
   return { session, events };
 }
@@ -106,7 +93,7 @@ describe('emulator audio input with the real Agents SDK', () => {
     const [event] = (await failedOrDone) as [TransportEvent];
     expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.failed', error: { type: 'transcription_error', code: 'audio_unintelligible' } });
     const [, , text] = await answered;
-    expect(text).toBe(blacksmith.fallback);
+    expect(text).toBe(emu.blacksmith.fallback);
     session.close();
   });
 
@@ -117,7 +104,7 @@ describe('emulator audio input with the real Agents SDK', () => {
     session.sendMessage('tell me about the forge');
     await firstAudio;
     const truncated = nextSessionEvent(session, 'transport_event', ([e]) => (e as TransportEvent).type === 'conversation.item.truncated');
-    const greeted = nextSessionEvent(session, 'agent_end', (args) => args[2] === blacksmith.greeting, 20_000);
+    const greeted = nextSessionEvent(session, 'agent_end', (args) => args[2] === emu.blacksmith.greeting, 20_000);
     stream(session, withSilence(await synthesizePlayerSpeech('hello', 'awb'), 200, 1000));
     await interrupted;
     const [truncatedEvent] = (await truncated) as [TransportEvent];
