@@ -44,6 +44,7 @@ export async function attachRealtime(
     stt,
     // Only keys this emulator minted open sessions: any other bearer would let a script take every slot.
     acceptAnyBearer: false,
+    netem: config.netem,
     defaultModel: config.model,
     log: options.log,
     admission: new SessionAdmission({ maxPerKey: config.maxSessionsPerKey, maxPerClient: config.maxSessionsPerClient }),
@@ -62,7 +63,6 @@ export async function attachRealtime(
     origins: options.origins,
     idleTimeoutMs: config.wsIdleTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
-    netem: config.netem,
   });
   return {
     calls,

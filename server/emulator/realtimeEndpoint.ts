@@ -5,7 +5,7 @@ import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import type { OriginPolicy } from '../originPolicy.js';
 import { authenticate, authenticateSideband } from './keyAuth.js';
-import { DelayLine, NetworkConditionsError, parseNetworkConditions, type NetworkConditions } from './network/networkConditions.js';
+import { DelayLine, LINK, netemParam, type NetworkConditions } from './network/networkConditions.js';
 import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
@@ -168,17 +168,12 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       attachSideband(req, socket, head, callId, protocols);
       return;
     }
-    let netem = opts.netem ?? null;
-    const netemSpec = url.searchParams.get('netem');
-    if (netemSpec !== null) {
-      try {
-        netem = parseNetworkConditions(netemSpec);
-      } catch (error) {
-        if (!(error instanceof NetworkConditionsError)) throw error;
-        refuse(socket, 400, 'Bad Request', protocolError('invalid_netem', error.message, { param: `netem.${error.field}` }));
-        return;
-      }
+    const ownNetem = netemParam(url.searchParams.get('netem'));
+    if (!ownNetem.ok) {
+      refuse(socket, 400, 'Bad Request', ownNetem.error);
+      return;
     }
+    const netem = ownNetem.netem ?? opts.netem ?? null;
     const checked = authenticate({ authorization: req.headers.authorization, protocols }, opts.keyStore, opts.acceptAnyBearer);
     if (!checked.ok) {
       log(`emulator: refused session: ${checked.reason} key`);
@@ -263,7 +258,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     const transmit = (text: string, compress: boolean): void => {
       if (ws.readyState === ws.OPEN) ws.send(text, { compress });
     };
-    const outbound = netem ? new DelayLine<[string, boolean]>(netem, 0, ([text, compress]) => transmit(text, compress)) : null;
+    const outbound = netem ? new DelayLine<[string, boolean]>(netem, LINK.serverToClient, ([text, compress]) => transmit(text, compress)) : null;
     const send = (text: string, compress = true): void => {
       if (outbound) outbound.push([text, compress], Buffer.byteLength(text));
       else transmit(text, compress);
@@ -342,7 +337,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
         log(`emulator: message handling failed: ${(error as Error).message}`);
       }
     };
-    const inbound = netem ? new DelayLine<[RawData, boolean]>(netem, 1, handle) : null;
+    const inbound = netem ? new DelayLine<[RawData, boolean]>(netem, LINK.clientToServer, handle) : null;
     ws.on('message', (data, isBinary) => {
       if (inbound) inbound.push([data, isBinary], rawSize(data));
       else handle([data, isBinary]);

@@ -1,5 +1,6 @@
 import { floatToPcm16, pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
 import { Resampler } from '../../../plugin/shared/resample.js';
+import { DelayLine, LINK, MediaLink, type NetworkConditions } from '../network/networkConditions.js';
 import { SessionEngine, type SessionEngineOptions } from '../realtime/SessionEngine.js';
 import { SAMPLE_RATE_HZ } from '../speech/types.js';
 import { AudioFramePacer } from './AudioFramePacer.js';
@@ -25,6 +26,12 @@ export interface RealtimeCallOptions {
   connectTimeoutMs?: number;
   /** How long a `disconnected` peer may stay so before the call ends (default 5000 ms, like the SDK). */
   disconnectedGraceMs?: number;
+  /**
+   * Rehearsed network conditions (`NPC_VOICE_NETEM` or the offer's `?netem=`): the data channel is delayed both ways
+   * (reliable, in order, bandwidth-capped), media frames are delayed and lost at the drop rate, and the call is cut
+   * after `disconnect` ms. Null or absent: none.
+   */
+  netem?: NetworkConditions | null;
   /** Called once when the call has ended, whatever ended it. */
   onClosed: (call: RealtimeCall, reason: string) => void;
   log?: (line: string) => void;
@@ -103,6 +110,14 @@ export class RealtimeCall {
   private closed = false;
   private connectTimer: NodeJS.Timeout | null = null;
   private disconnectTimer: NodeJS.Timeout | null = null;
+  private netemTimer: NodeJS.Timeout | null = null;
+  /** The rehearsed network's links; null without network conditions. */
+  private readonly links: {
+    eventsOut: DelayLine<string>;
+    eventsIn: DelayLine<string>;
+    mediaOut: MediaLink<Int16Array>;
+    mediaIn: MediaLink<Int16Array>;
+  } | null;
   private closedPromise: Promise<void>;
   private resolveClosed: () => void = () => {};
 
@@ -114,8 +129,21 @@ export class RealtimeCall {
     this.pc = new wrtc.RTCPeerConnection({ iceServers: [] });
     this.source = new wrtc.nonstandard.RTCAudioSource();
     this.outTrack = this.source.createTrack();
+    const netem = options.netem ?? null;
+    this.links = netem
+      ? {
+          eventsOut: new DelayLine<string>(netem, LINK.serverToClient, (text) => this.transmit(text)),
+          eventsIn: new DelayLine<string>(netem, LINK.clientToServer, (text) => this.engine.receive(text)),
+          mediaOut: new MediaLink<Int16Array>(netem, LINK.mediaOut, (samples) => this.source.onData({ samples, sampleRate: SAMPLE_RATE_HZ })),
+          mediaIn: new MediaLink<Int16Array>(netem, LINK.mediaIn, (pcm) => this.appendInput(pcm)),
+        }
+      : null;
     this.pacer = new AudioFramePacer({
-      pushFrame: (samples, sampleRate) => this.source.onData({ samples, sampleRate }),
+      sampleRateHz: SAMPLE_RATE_HZ,
+      pushFrame: (samples, sampleRate) => {
+        if (this.links) this.links.mediaOut.push(samples);
+        else this.source.onData({ samples, sampleRate });
+      },
       onStarted: (responseId) => this.engine.outputAudioStarted(responseId),
       onStopped: (responseId) => this.engine.outputAudioStopped(responseId),
     });
@@ -213,6 +241,8 @@ export class RealtimeCall {
     }
     if (!complete) this.options.log?.(`emulator: call ${this.id}: ICE gathering timed out; answering with what was gathered`);
     this.pacer.start();
+    const cutAfterMs = this.options.netem?.disconnectAfterMs;
+    if (cutAfterMs != null) this.netemTimer = setTimeout(() => this.close(`dropped by netem after ${cutAfterMs} ms`), cutAfterMs);
     this.connectTimer = setTimeout(() => this.close('data channel did not open in time'), this.options.connectTimeoutMs ?? 20_000);
     return keepLoopbackCandidates(sdp);
   }
@@ -223,14 +253,27 @@ export class RealtimeCall {
     const converter = new InputConverter();
     sink.ondata = (data) => {
       if (this.closed) return;
+      let pcm: Int16Array;
       try {
-        this.engine.appendAudio(converter.convert(data));
+        pcm = converter.convert(data);
       } catch (error) {
         this.options.log?.(`emulator: call ${this.id}: input audio dropped: ${(error as Error).message}`);
+        return;
       }
+      if (this.links) this.links.mediaIn.push(pcm);
+      else this.appendInput(pcm);
     };
     this.sinks.push(sink);
   };
+
+  private appendInput(pcm: Int16Array): void {
+    if (this.closed) return;
+    try {
+      this.engine.appendAudio(pcm);
+    } catch (error) {
+      this.options.log?.(`emulator: call ${this.id}: input audio dropped: ${(error as Error).message}`);
+    }
+  }
 
   private readonly onDataChannel = (event: RTCDataChannelEvent): void => {
     const channel = event.channel;
@@ -249,8 +292,9 @@ export class RealtimeCall {
       this.engine.start();
     };
     channel.addEventListener('message', (message: MessageEvent) => {
-      if (typeof message.data === 'string') this.engine.receive(message.data);
-      else this.engine.receive('\u0000binary');
+      const text = typeof message.data === 'string' ? message.data : '\u0000binary';
+      if (this.links) this.links.eventsIn.push(text, Buffer.byteLength(text));
+      else this.engine.receive(text);
     });
     channel.addEventListener('close', () => this.close('data channel closed'));
     if (channel.readyState === 'open') opened();
@@ -276,6 +320,13 @@ export class RealtimeCall {
       this.pending.push(text);
       return;
     }
+    if (this.links) this.links.eventsOut.push(text, Buffer.byteLength(text));
+    else this.transmit(text);
+  }
+
+  private transmit(text: string): void {
+    const channel = this.channel;
+    if (this.closed || !channel || channel.readyState !== 'open') return;
     if (Buffer.byteLength(text) > MAX_DATA_CHANNEL_MESSAGE_BYTES) {
       this.options.log?.(`emulator: call ${this.id}: dropped a ${Buffer.byteLength(text)} byte event over the data channel limit`);
       return;
@@ -293,6 +344,8 @@ export class RealtimeCall {
     this.closed = true;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
+    if (this.netemTimer) clearTimeout(this.netemTimer);
+    if (this.links) for (const link of Object.values(this.links)) link.close();
     this.pacer.stop();
     this.engine.close();
     const sidebands = [...this.sidebands];
@@ -312,7 +365,11 @@ export class RealtimeCall {
       } catch (error) {
         this.options.log?.(`emulator: call ${this.id}: close failed: ${(error as Error).message}`);
       }
-      this.options.log?.(`emulator: call ${this.id} closed (${reason})`);
+      const links = this.links;
+      const lost = links
+        ? `; netem lost ${links.mediaOut.lostFrames} of ${links.mediaOut.frames} media frames out, ${links.mediaIn.lostFrames} of ${links.mediaIn.frames} in`
+        : '';
+      this.options.log?.(`emulator: call ${this.id} closed (${reason})${lost}`);
       this.options.onClosed(this, reason);
       this.resolveClosed();
     });

@@ -3,6 +3,7 @@ import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js'
 import type { PersonaMap } from '../../personas/loadPersonas.js';
 import { authenticate } from '../keyAuth.js';
 import type { KeyStore } from '../keyStore.js';
+import type { NetworkConditions } from '../network/networkConditions.js';
 import { PROTOCOL_ERRORS, protocolError, restErrorBody, type ProtocolError, type RestErrorBody } from '../realtime/protocolErrors.js';
 import type { EngineLimits } from '../realtime/SessionEngine.js';
 import type { SessionAdmission } from '../SessionAdmission.js';
@@ -33,6 +34,8 @@ export interface RealtimeCallsOptions {
   speedFactor?: number;
   /** Longest wait for ICE gathering before answering (default 3000 ms). */
   iceGatheringTimeoutMs?: number;
+  /** Network conditions of every call (`NPC_VOICE_NETEM`); a call's own `?netem=` replaces them. */
+  netem?: NetworkConditions | null;
   /** Loads @roamhq/wrtc (injectable to test the 501 answer). */
   loadWrtc?: () => Promise<WrtcLoad>;
 }
@@ -50,6 +53,8 @@ export interface CallRequest {
   remoteAddress?: string;
   offerSdp: string;
   session?: Record<string, unknown>;
+  /** This call's network conditions (`?netem=` on the offer's URL), replacing the server-wide ones. */
+  netem?: NetworkConditions;
 }
 
 /** Path of the calls endpoint. */
@@ -138,6 +143,7 @@ export class RealtimeCalls {
         id,
         offerSdp: request.offerSdp,
         iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 3000,
+        netem: request.netem ?? this.options.netem ?? null,
         log,
         onClosed: (closed) => {
           slot?.release();

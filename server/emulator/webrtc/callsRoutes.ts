@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { clientAddress } from '../../clientAddress.js';
 import type { OriginPolicy } from '../../originPolicy.js';
+import { netemParam } from '../network/networkConditions.js';
 import { protocolError, restErrorBody, type ProtocolErrorType } from '../realtime/protocolErrors.js';
 import type { CallsReply, RealtimeCalls } from './RealtimeCalls.js';
 
@@ -70,6 +71,9 @@ export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: Or
     async (c) => {
       const handler = calls();
       if (!handler) return unavailable(c);
+      const ownNetem = netemParam(c.req.query('netem'));
+      if (!ownNetem.ok) return c.json(restErrorBody(ownNetem.error), 400);
+      const netem = ownNetem.netem;
       const contentType = (c.req.header('content-type') ?? '').toLowerCase();
       let offerSdp: string | undefined;
       let session: Record<string, unknown> | undefined;
@@ -104,6 +108,7 @@ export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: Or
         remoteAddress: clientAddress(c),
         offerSdp,
         ...(session ? { session } : {}),
+        ...(netem ? { netem } : {}),
       });
       return reply(c, result);
     },

@@ -1,14 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, readConfig } from '../../../server/config.js';
-import { DelayLine, LinkSchedule, NetworkConditionsError, parseNetworkConditions } from '../../../server/emulator/network/networkConditions.js';
+import { DelayLine, FrameLoss, LINK, LinkSchedule, MediaLink, NetworkConditionsError, parseNetworkConditions, type LinkId } from '../../../server/emulator/network/networkConditions.js';
 
 describe('parseNetworkConditions', () => {
   it('reads any subset in any order, with defaults for the rest', () => {
-    expect(parseNetworkConditions('jitter=50, latency=200;seed=7')).toEqual({ latencyMs: 200, jitterMs: 50, kbps: null, disconnectAfterMs: null, seed: 7 });
-    expect(parseNetworkConditions('kbps=256,disconnect=30000')).toEqual({ latencyMs: 0, jitterMs: 0, kbps: 256, disconnectAfterMs: 30_000, seed: 1 });
+    expect(parseNetworkConditions('jitter=50, latency=200;seed=7')).toEqual({ latencyMs: 200, jitterMs: 50, kbps: null, dropPercent: 0, disconnectAfterMs: null, seed: 7 });
+    expect(parseNetworkConditions('kbps=256,disconnect=30000')).toEqual({ latencyMs: 0, jitterMs: 0, kbps: 256, dropPercent: 0, disconnectAfterMs: 30_000, seed: 1 });
+  });
+
+  it('takes a fractional drop rate, and whole numbers elsewhere', () => {
+    expect(parseNetworkConditions('drop=0.5').dropPercent).toBe(0.5);
   });
 
   it.each([
+    ['drop=101', 'drop', /"drop" must be a number from 0 to 100/],
     ['latncy=200', 'latncy', /unknown field "latncy"/],
     ['latency=-5', 'latency', /"latency" must be an integer from 0/],
     ['latency=2.5', 'latency', /integer/],
@@ -39,7 +44,7 @@ describe('parseNetworkConditions', () => {
 
 describe('LinkSchedule', () => {
   const conditions = parseNetworkConditions('latency=200,jitter=50,seed=7');
-  const arrivals = (c = conditions, direction: 0 | 1 = 0) => {
+  const arrivals = (c = conditions, direction: LinkId = LINK.serverToClient) => {
     const link = new LinkSchedule(c, direction);
     return Array.from({ length: 50 }, (_, i) => link.arrival(i * 20, 100));
   };
@@ -47,7 +52,7 @@ describe('LinkSchedule', () => {
   it('gives the same schedule for the same seed, and another for another seed or direction', () => {
     expect(arrivals()).toEqual(arrivals());
     expect(arrivals(parseNetworkConditions('latency=200,jitter=50,seed=8'))).not.toEqual(arrivals());
-    expect(arrivals(conditions, 1)).not.toEqual(arrivals());
+    expect(arrivals(conditions, LINK.clientToServer)).not.toEqual(arrivals());
   });
 
   it('delays every message by latency ± jitter and never reorders them', () => {
@@ -61,7 +66,7 @@ describe('LinkSchedule', () => {
   });
 
   it('serializes at the bandwidth cap: 10 kB at 80 kbit/s takes a second to get through', () => {
-    const link = new LinkSchedule(parseNetworkConditions('kbps=80'), 0);
+    const link = new LinkSchedule(parseNetworkConditions('kbps=80'), LINK.serverToClient);
     expect(link.arrival(0, 5_000)).toBeCloseTo(500);
     // Sent at once behind the first: waits for the link.
     expect(link.arrival(0, 5_000)).toBeCloseTo(1_000);
@@ -76,7 +81,7 @@ describe('DelayLine', () => {
     try {
       let now = 0;
       const got: string[] = [];
-      const line = new DelayLine<string>(parseNetworkConditions('latency=100'), 0, (item) => got.push(item), () => now);
+      const line = new DelayLine<string>(parseNetworkConditions('latency=100'), LINK.serverToClient, (item) => got.push(item), () => now);
       line.push('a', 10);
       line.push('b', 10);
       now = 99;
@@ -90,6 +95,39 @@ describe('DelayLine', () => {
       now = 300;
       vi.advanceTimersByTime(200);
       expect(got).toEqual(['a', 'b']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('media frame loss', () => {
+  const lossPattern = (spec: string, direction: LinkId = LINK.mediaOut) => {
+    const loss = new FrameLoss(parseNetworkConditions(spec), direction);
+    return Array.from({ length: 10_000 }, () => loss.lost());
+  };
+
+  it('loses about the drop rate of frames, the same ones for the same seed', () => {
+    const lost = lossPattern('drop=5,seed=3');
+    const share = lost.filter(Boolean).length / lost.length;
+    expect(share).toBeGreaterThan(0.04);
+    expect(share).toBeLessThan(0.06);
+    expect(lossPattern('drop=5,seed=3')).toEqual(lost);
+    expect(lossPattern('drop=5,seed=3', LINK.mediaIn)).not.toEqual(lost);
+    expect(lossPattern('latency=10').some(Boolean)).toBe(false);
+  });
+
+  it('delivers the frames it does not lose after the latency, in order', () => {
+    vi.useFakeTimers();
+    try {
+      const got: number[] = [];
+      const link = new MediaLink<number>(parseNetworkConditions('latency=80,drop=20,seed=5'), LINK.mediaOut, (frame) => got.push(frame));
+      for (let i = 0; i < 100; i++) link.push(i);
+      expect(got).toEqual([]);
+      vi.advanceTimersByTime(81);
+      expect(got.length + link.lostFrames).toBe(100);
+      expect(link.lostFrames).toBeGreaterThan(5);
+      expect(got).toEqual([...got].sort((a, b) => a - b));
     } finally {
       vi.useRealTimers();
     }
