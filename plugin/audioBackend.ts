@@ -17,6 +17,11 @@ export interface VoiceOutput {
   readonly speaking: boolean;
   /** Current output level in [0, 1] for lip-sync. */
   level(): number;
+  /**
+   * Audible gaps so far: times streamed audio ran dry in the middle of an answer and had to re-buffer. A backend that
+   * cannot tell (or plays a WebRTC stream, whose jitter buffer conceals loss) leaves it out.
+   */
+  readonly underruns?: number;
   /** Moves the voice (world pixels). */
   setPosition(x: number, y: number): void;
   /** Plays a WebRTC remote stream through this voice's chain; null lets go of it (the call ended). */

@@ -287,7 +287,14 @@ export class VillageScene extends Phaser.Scene {
 
   npcList(): DemoNpc[] {
     const mic = this.micIndicator();
-    return this.actors.map((a) => ({ id: a.personaId, x: a.x, y: a.y, state: a.binding?.state ?? 'idle', badge: this.badgeOf(a.binding, mic) }));
+    return this.actors.map((a) => ({
+      id: a.personaId,
+      x: a.x,
+      y: a.y,
+      state: a.binding?.state ?? 'idle',
+      badge: this.badgeOf(a.binding, mic),
+      underruns: a.binding?.voice?.underruns ?? 0,
+    }));
   }
 
   /**

@@ -14,6 +14,8 @@ export interface DemoNpc {
    * reach now (`listening` only while it really does) and `offline` while the server cannot be reached.
    */
   badge: NpcState | 'ready' | 'offline';
+  /** Audible gaps in the NPC's streamed voice so far (0 over WebRTC, whose jitter buffer conceals them). */
+  underruns: number;
 }
 
 /** The microphone indicator: `live` (a villager hears the player now), `waiting` (for permission) or `off`. */

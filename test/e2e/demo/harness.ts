@@ -18,11 +18,11 @@ export const PERSONA_DIR = fileURLToPath(new URL('../../../assets/personas/', im
  * lazily; discovering it later makes Vite reload the page in the middle of a test) and the emulator's speech engines
  * are warm.
  */
-export async function startDemoServer(): Promise<{ server: NpcVoiceServer; logs: string[] }> {
+export async function startDemoServer(env: Record<string, string> = {}): Promise<{ server: NpcVoiceServer; logs: string[] }> {
   const logs: string[] = [];
   const server = await createNpcVoiceServer({
     // Every page of every test mints from 127.0.0.1; at the default 30 keys a minute a full run would be throttled.
-    config: readConfig({ NPC_VOICE_PERSONA_DIR: PERSONA_DIR, NPC_VOICE_RATE_LIMIT: '10000' }, { port: 0, host: '127.0.0.1' }),
+    config: readConfig({ NPC_VOICE_PERSONA_DIR: PERSONA_DIR, NPC_VOICE_RATE_LIMIT: '10000', ...env }, { port: 0, host: '127.0.0.1' }),
     log: (line) => logs.push(line),
     demo: true,
   });
