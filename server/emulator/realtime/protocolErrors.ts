@@ -133,7 +133,7 @@ export const PROTOCOL_ERRORS = {
   /** Replay: the replay directory holds no cassette at all. */
   noCassettes: () => invalid('cassette_not_found', 'The replay directory (NPC_VOICE_REPLAY) holds no .jsonl cassette.', 'cassette'),
   /** Replay: the chosen cassette cannot be read. */
-  unreadableCassette: (detail: string) => protocolError('invalid_cassette', detail, { type: 'server_error' }),
+  unreadableCassette: (detail: string) => protocolError('invalid_cassette', `The cassette cannot be replayed: ${detail}`, { type: 'server_error' }),
   shuttingDown: () => protocolError(null, 'The emulator is shutting down.', { type: 'server_error' }),
   tooManySessions: (what: 'sessions' | 'calls', limit: number) =>
     protocolError('rate_limit_exceeded', `Too many concurrent ${what} (limit ${limit}).`, { type: 'requests' }),

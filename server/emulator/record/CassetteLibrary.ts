@@ -41,7 +41,7 @@ export class CassetteLibrary {
     try {
       names = await this.names();
     } catch (error) {
-      return { ok: false, status: 500, error: PROTOCOL_ERRORS.unreadableCassette(`The replay directory cannot be listed: ${(error as Error).message}`) };
+      return { ok: false, status: 500, error: PROTOCOL_ERRORS.unreadableCassette(`the replay directory cannot be listed (${(error as Error).message})`) };
     }
     let name: string | undefined;
     if (requested === null) {
@@ -58,7 +58,7 @@ export class CassetteLibrary {
       return { ok: true, name, cassette: await readCassette(path.join(this.dir, name)) };
     } catch (error) {
       const detail = error instanceof CassetteError ? error.message.replace(this.dir + path.sep, '') : `${name}: ${(error as Error).message}`;
-      return { ok: false, status: 500, error: PROTOCOL_ERRORS.unreadableCassette(`The cassette cannot be replayed: ${detail}`) };
+      return { ok: false, status: 500, error: PROTOCOL_ERRORS.unreadableCassette(detail) };
     }
   }
 }
