@@ -378,7 +378,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     const handle = ([data, isBinary]: [RawData, boolean]): void => {
       lastActivity = performance.now();
       try {
-        if (rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
+        if (!isBinary && rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
           sendEvent(errorFrame(PROTOCOL_ERRORS.messageTooLarge(rawSize(data), SOFT_MAX_MESSAGE_BYTES)));
           return;
         }

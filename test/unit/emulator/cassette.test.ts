@@ -104,6 +104,16 @@ describe('SessionRecording (the cassette writer)', () => {
     expect([output[0], output[239], output[240]]).toEqual([-2000, -2000, 0]);
   });
 
+  it('never fails the session when the cassette cannot be written: it logs once and stops recording', async () => {
+    const lines: string[] = [];
+    const recording = SessionRecording.open({ file: path.join(dir, 'gone', 'a.jsonl'), header: HEADER, log: (line) => lines.push(line) });
+    recording.server({ type: 'session.created' });
+    await recording.close();
+    recording.client('{"type":"session.update"}');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^emulator: recording a\.jsonl stopped: ENOENT/);
+  });
+
   it('names cassettes by start time, persona and sequence, so their names sort in start order', async () => {
     const recorder = await SessionRecorder.create(dir);
     const first = recorder.start({ transport: 'websocket', model: 'm', personaId: 'old/../sage', session: undefined });
