@@ -57,6 +57,10 @@ export interface ServerConfig {
   keySweepIntervalMs: number;
   /** Emulator: network conditions rehearsed on every WebSocket session (`NPC_VOICE_NETEM`); null: none. */
   netem: NetworkConditions | null;
+  /** Emulator: directory where every session is recorded as a cassette (`NPC_VOICE_RECORD`); unset: none. */
+  recordDir: string | undefined;
+  /** Emulator: directory of cassettes WebSocket sessions are served from instead of the engine (`NPC_VOICE_REPLAY`). */
+  replayDir: string | undefined;
   /**
    * Where state shared across requests, restarts and instances is kept (`NPC_VOICE_STORE`): `redis://…` (every
    * instance counts one player's mints together), a JSON file path, or `memory`; unset: this process's memory.
@@ -110,6 +114,8 @@ const EnvSchema = z.object({
   NPC_VOICE_WS_IDLE_TIMEOUT_MS: intIn('NPC_VOICE_WS_IDLE_TIMEOUT_MS', 50, 86_400_000).default(600_000),
   NPC_VOICE_WS_PING_INTERVAL_MS: intIn('NPC_VOICE_WS_PING_INTERVAL_MS', 50, 3_600_000).default(30_000),
   NPC_VOICE_NETEM: z.string().optional(),
+  NPC_VOICE_RECORD: z.string().trim().min(1, 'NPC_VOICE_RECORD must be a directory path').optional(),
+  NPC_VOICE_REPLAY: z.string().trim().min(1, 'NPC_VOICE_REPLAY must be a directory path').optional(),
   NPC_VOICE_KEY_SWEEP_MS: intIn('NPC_VOICE_KEY_SWEEP_MS', 10, 86_400_000).default(60_000),
   NPC_VOICE_HEADERS_TIMEOUT_MS: intIn('NPC_VOICE_HEADERS_TIMEOUT_MS', 50, 600_000).default(10_000),
   NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
@@ -132,6 +138,23 @@ function chooseMode(mode: ServerMode | undefined, hasKey: boolean, production: b
     );
   }
   return 'emulator';
+}
+
+/**
+ * Record and replay are emulator features that exclude each other: a replayed session would record a copy of its
+ * cassette. In openai mode the browser talks to OpenAI directly, so the server carries no session it could record.
+ */
+function checkRecordReplay(record: string | undefined, replay: string | undefined, mode: ServerMode): void {
+  if (record !== undefined && replay !== undefined) {
+    throw new ConfigError('NPC_VOICE_RECORD and NPC_VOICE_REPLAY cannot both be set: record sessions first, then replay the directory');
+  }
+  if (mode === 'emulator') return;
+  const variable = record !== undefined ? 'NPC_VOICE_RECORD' : replay !== undefined ? 'NPC_VOICE_REPLAY' : null;
+  if (variable) {
+    throw new ConfigError(
+      `${variable} needs the emulator: in openai mode browsers talk to OpenAI directly and no session passes through this server; unset ${variable} or set NPC_VOICE_MODE=emulator`,
+    );
+  }
 }
 
 /**
@@ -161,6 +184,7 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
   }
   const production = e.NODE_ENV === 'production';
   const mode = chooseMode(e.NPC_VOICE_MODE, e.OPENAI_API_KEY !== undefined, production);
+  checkRecordReplay(e.NPC_VOICE_RECORD, e.NPC_VOICE_REPLAY, mode);
   return {
     mode,
     host: flags.host ?? '127.0.0.1',
@@ -189,6 +213,8 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     wsPingIntervalMs: e.NPC_VOICE_WS_PING_INTERVAL_MS,
     keySweepIntervalMs: e.NPC_VOICE_KEY_SWEEP_MS,
     netem,
+    recordDir: e.NPC_VOICE_RECORD,
+    replayDir: e.NPC_VOICE_REPLAY,
     store: e.NPC_VOICE_STORE,
     headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,

@@ -34,6 +34,20 @@ export {
   type NpcVoiceStore,
   type WindowCount,
 } from './store/index.js';
+export {
+  CASSETTE_EXTENSION,
+  CassetteError,
+  cassetteEvents,
+  clientEvents,
+  parseCassette,
+  readCassette,
+  serverEvents,
+  type Cassette,
+  type CassetteDirection,
+  type CassetteEntry,
+  type CassetteHeader,
+} from './emulator/record/cassette.js';
+export { CassetteReplay, type RecordedEvent, type ReplayAnswer, type ReplayMismatch } from './emulator/record/CassetteReplay.js';
 export { EmulatorEnginesMissingError, ENGINES_INSTALL_COMMAND, missingEmulatorEngines } from './emulator/engines.js';
 export type { LogFn } from './redact.js';
 export type { Persona } from '../plugin/shared/personaSchema.js';

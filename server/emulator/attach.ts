@@ -6,6 +6,8 @@ import type { LogFn } from '../redact.js';
 import { CachingTts } from './CachingTts.js';
 import type { KeyStore } from './keyStore.js';
 import { attachRealtimeEmulator } from './realtimeEndpoint.js';
+import { CassetteLibrary } from './record/CassetteLibrary.js';
+import { SessionRecorder } from './record/SessionRecorder.js';
 import { SessionAdmission } from './SessionAdmission.js';
 import { createFliteWorkerPool } from './speech/FliteWorkerPool.js';
 import { RealtimeCalls } from './webrtc/RealtimeCalls.js';
@@ -32,6 +34,11 @@ export async function attachRealtime(
 ): Promise<{ close(): Promise<void>; dropConnections(): number; calls?: RealtimeCalls }> {
   if (options.config.mode !== 'emulator') return { close: async () => {}, dropConnections: () => 0 };
   const { config } = options;
+  // A replay directory that cannot serve is a startup error naming NPC_VOICE_REPLAY, not a refusal per session.
+  const [recorder, replay] = await Promise.all([
+    config.recordDir !== undefined ? SessionRecorder.create(config.recordDir, options.log) : undefined,
+    config.replayDir !== undefined ? CassetteLibrary.open(config.replayDir) : undefined,
+  ]);
   // flite runs in worker threads: a long line synthesized on the main thread would stall every session.
   const [flite, stt] = await Promise.all([
     createFliteWorkerPool({ size: config.ttsWorkers, warmUp: true, log: options.log }),
@@ -53,6 +60,7 @@ export async function attachRealtime(
       maxUtteranceChars: config.maxUtteranceChars,
       maxStoredAudioBytes: config.maxSessionAudioBytes,
     },
+    ...(recorder ? { recorder } : {}),
   };
   // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
   const calls = new RealtimeCalls({ ...shared, maxCalls: config.maxSessions });
@@ -63,6 +71,7 @@ export async function attachRealtime(
     origins: options.origins,
     idleTimeoutMs: config.wsIdleTimeoutMs,
     pingIntervalMs: config.wsPingIntervalMs,
+    ...(replay ? { replay } : {}),
   });
   return {
     calls,

@@ -7,6 +7,10 @@ import type { OriginPolicy } from '../originPolicy.js';
 import { authenticate, authenticateSideband } from './keyAuth.js';
 import { DelayLine, LINK, netemParam, type NetworkConditions } from './network/networkConditions.js';
 import type { KeyStore } from './keyStore.js';
+import type { Cassette } from './record/cassette.js';
+import type { CassetteLibrary } from './record/CassetteLibrary.js';
+import { ReplaySession } from './record/ReplaySession.js';
+import type { SessionRecorder } from './record/SessionRecorder.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
 import { SessionEngine, type EngineLimits } from './realtime/SessionEngine.js';
@@ -45,6 +49,13 @@ export interface RealtimeEmulatorOptions {
    * absent: none.
    */
   netem?: NetworkConditions | null;
+  /** Records every session as a cassette (`NPC_VOICE_RECORD`). */
+  recorder?: SessionRecorder;
+  /**
+   * Serves sessions from cassettes instead of the engine (`NPC_VOICE_REPLAY`): `?cassette=<name>` or the next one.
+   * Authentication and admission still apply.
+   */
+  replay?: CassetteLibrary;
   /** Engine pacing overrides (benchmarks, tests). */
   burstMs?: number;
   speedFactor?: number;
@@ -107,6 +118,24 @@ function rawText(data: RawData): string {
 
 let nextSession = 0;
 
+/** The cassette a replayed session is served from. */
+interface ReplayedCassette {
+  name: string;
+  cassette: Cassette;
+}
+
+/** What the upgrade learned about a session, for {@link attachRealtimeEmulator}'s `openSession`. */
+interface OpenedSession {
+  model: string;
+  initialSession: Record<string, unknown> | undefined;
+  personaId: string | undefined;
+  netem: NetworkConditions | null;
+  /** The key the session was opened with (kept out of its recording). */
+  key: string;
+  /** Null: a live session of the engine. */
+  replay: ReplayedCassette | null;
+}
+
 /**
  * Mounts the emulated Realtime GA WebSocket endpoint (`/v1/realtime`) on an HTTP server. Other upgrade paths are left
  * to other listeners. Auth: `Authorization: Bearer` or the browser subprotocol `openai-insecure-api-key.<key>` (the
@@ -120,6 +149,8 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   const log = opts.log ?? (() => {});
   const maxSessions = opts.maxSessions ?? 200;
   const sockets = new Set<WebSocket>();
+  // Cassettes still being finished, so shutting down waits for the last lines to reach the disk.
+  const finishing = new Set<Promise<void>>();
   let closed = false;
   const wss = new WebSocketServer({
     noServer: true,
@@ -198,16 +229,37 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       (typeof betaHeader === 'string' && /realtime\s*=\s*v1/i.test(betaHeader)) || protocols.includes(BETA_PROTOCOL);
     const keyModel = typeof initialSession?.model === 'string' ? initialSession.model : undefined;
     const model = keyModel ?? url.searchParams.get('model') ?? opts.defaultModel ?? DEFAULT_REALTIME_MODEL;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      // Taken only once the upgrade succeeded (a failed handshake never calls back), given back when the socket closes.
-      const slot = opts.admission?.acquire(key, address);
-      if (slot) ws.once('close', () => slot.release());
-      if (beta) {
-        ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.betaShape())));
-        ws.close(4000, 'beta_api_shape_disabled');
+    const upgrade = (replay: ReplayedCassette | null): void =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // Taken only once the upgrade succeeded (a failed handshake never calls back), given back when the socket closes.
+        const slot = opts.admission?.acquire(key, address);
+        if (slot) ws.once('close', () => slot.release());
+        if (beta) {
+          ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.betaShape())));
+          ws.close(4000, 'beta_api_shape_disabled');
+          return;
+        }
+        openSession(ws, { model, initialSession, personaId, netem, key, replay });
+      });
+    if (!opts.replay || beta) {
+      upgrade(null);
+      return;
+    }
+    // The cassette is read before the upgrade, so a missing or broken one is refused with a status the client sees.
+    void opts.replay.pick(url.searchParams.get('cassette')).then((picked) => {
+      if (socket.destroyed) return;
+      if (!picked.ok) {
+        log(`emulator: refused replay: ${picked.error.message}`);
+        refuse(socket, picked.status, picked.status === 404 ? 'Not Found' : 'Internal Server Error', picked.error);
         return;
       }
-      openSession(ws, model, initialSession, personaId, netem);
+      log(`emulator: replaying cassette ${picked.name}`);
+      try {
+        upgrade(picked);
+      } catch (error) {
+        log(`emulator: upgrade failed: ${(error as Error).message}`);
+        socket.destroy();
+      }
     });
   };
 
@@ -245,13 +297,8 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     });
   };
 
-  const openSession = (
-    ws: WebSocket,
-    model: string,
-    initialSession: Record<string, unknown> | undefined,
-    personaId: string | undefined,
-    netem: NetworkConditions | null,
-  ): void => {
+  const openSession = (ws: WebSocket, opened: OpenedSession): void => {
+    const { model, initialSession, personaId, netem, key, replay } = opened;
     const name = `s${++nextSession}`;
     sockets.add(ws);
     // Rehearsed network conditions: each direction goes through a delay line, and the socket may be cut at a set time.
@@ -285,7 +332,9 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       }
       log(`emulator: session ${name} idle for ${idleMs} ms; closing`);
       if (ws.readyState === ws.OPEN) {
-        ws.send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.idleTimeout(idleMs))));
+        const frame = errorFrame(PROTOCOL_ERRORS.idleTimeout(idleMs));
+        recording?.server(frame);
+        ws.send(JSON.stringify(frame));
       }
       ws.close(1008, 'idle timeout');
     };
@@ -302,37 +351,40 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       answeredPing = false;
       ws.ping();
     }, opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS).unref();
-    const engine = new SessionEngine({
-      send: (event) => {
-        lastActivity = performance.now();
-        // Base64 PCM hardly compresses, and deflating every 50 ms chunk costs both ends CPU: send audio as is.
-        send(JSON.stringify(event), event.type !== 'response.output_audio.delta');
-      },
-      tts: opts.tts,
-      stt: opts.stt,
-      personas: opts.personas,
-      model,
-      audioOutput: websocketAudioOutput,
-      log,
-      ...(initialSession ? { initialSession } : {}),
-      ...(personaId !== undefined ? { personaId } : {}),
-      ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
-      ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
-      ...opts.limits,
-    });
+    const recording = opts.recorder?.start({ transport: 'websocket', model, personaId, session: initialSession, key });
+    const sendEvent = (event: { type?: unknown }): void => {
+      lastActivity = performance.now();
+      recording?.server(event);
+      // Base64 PCM hardly compresses, and deflating every 50 ms chunk costs both ends CPU: send audio as is.
+      send(JSON.stringify(event), event.type !== 'response.output_audio.delta');
+    };
+    const engine = replay
+      ? new ReplaySession({ cassette: replay.cassette, name: replay.name, send: sendEvent })
+      : new SessionEngine({
+          send: sendEvent,
+          tts: opts.tts,
+          stt: opts.stt,
+          personas: opts.personas,
+          model,
+          audioOutput: websocketAudioOutput,
+          log,
+          ...(initialSession ? { initialSession } : {}),
+          ...(personaId !== undefined ? { personaId } : {}),
+          ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
+          ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
+          ...opts.limits,
+        });
     log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
     const handle = ([data, isBinary]: [RawData, boolean]): void => {
       lastActivity = performance.now();
       try {
-        if (isBinary) {
-          engine.receive('\u0000binary');
+        if (!isBinary && rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
+          sendEvent(errorFrame(PROTOCOL_ERRORS.messageTooLarge(rawSize(data), SOFT_MAX_MESSAGE_BYTES)));
           return;
         }
-        if (rawSize(data) > SOFT_MAX_MESSAGE_BYTES) {
-          send(JSON.stringify(errorFrame(PROTOCOL_ERRORS.messageTooLarge(rawSize(data), SOFT_MAX_MESSAGE_BYTES))));
-          return;
-        }
-        engine.receive(rawText(data));
+        const text = isBinary ? '\u0000binary' : rawText(data);
+        recording?.client(text);
+        engine.receive(text);
       } catch (error) {
         log(`emulator: message handling failed: ${(error as Error).message}`);
       }
@@ -352,6 +404,11 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       clearInterval(heartbeat);
       sockets.delete(ws);
       engine.close();
+      if (recording) {
+        const done = recording.close();
+        finishing.add(done);
+        void done.then(() => finishing.delete(done));
+      }
       log(`emulator: session ${name} closed (${code})`);
     });
     engine.start();
@@ -386,6 +443,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
             }),
         );
         await Promise.all(waits);
+        await Promise.all([...finishing]);
         await new Promise<void>((resolve) => wss.close(() => resolve()));
       })();
       return closing;

@@ -105,6 +105,15 @@ export const PROTOCOL_ERRORS = {
       `No session traffic for ${idleMs} ms (NPC_VOICE_WS_IDLE_TIMEOUT_MS): closing the session. Reconnect to continue.`,
     ),
   messageTooLarge: (bytes: number, max: number) => invalid('invalid_value', `Message too large: ${bytes} bytes (maximum ${max}).`),
+  /** Replay (`NPC_VOICE_REPLAY`): the client sent another event than the one the cassette recorded next. */
+  replayMismatch: (cassette: string, expected: string | null, received: string, clientEventNumber: number) =>
+    invalid(
+      'replay_mismatch',
+      expected === null
+        ? `Replay of cassette '${cassette}': the recording has no more client events, received '${received}'.`
+        : `Replay of cassette '${cassette}': expected client event ${clientEventNumber} of type '${expected}', received '${received}'.`,
+      'type',
+    ),
   // HTTP answers of the session endpoints.
   missingApiKey: () => invalid('missing_api_key', "You didn't provide an API key. Provide it in the Authorization header (Bearer auth)."),
   expiredKey: () => invalid('invalid_api_key', 'Ephemeral key has expired. Mint a new one (POST /api/npc-voice/session).'),
@@ -118,6 +127,13 @@ export const PROTOCOL_ERRORS = {
   callNotFound: (callId: string) => invalid('call_id_not_found', `No active call with id '${callId}'.`, 'call_id'),
   sidebandNeedsStandardKey: () =>
     invalid('invalid_api_key', 'A sideband connection (?call_id=) needs a standard API key; ephemeral keys cannot attach to a call.'),
+  /** Replay: `?cassette=` names no cassette of the replay directory (or a name that is not a plain file name). */
+  cassetteNotFound: (name: string) =>
+    invalid('cassette_not_found', `No cassette named '${name}' in the replay directory (NPC_VOICE_REPLAY).`, 'cassette'),
+  /** Replay: the replay directory holds no cassette at all. */
+  noCassettes: () => invalid('cassette_not_found', 'The replay directory (NPC_VOICE_REPLAY) holds no .jsonl cassette.', 'cassette'),
+  /** Replay: the chosen cassette cannot be read. */
+  unreadableCassette: (detail: string) => protocolError('invalid_cassette', `The cassette cannot be replayed: ${detail}`, { type: 'server_error' }),
   shuttingDown: () => protocolError(null, 'The emulator is shutting down.', { type: 'server_error' }),
   tooManySessions: (what: 'sessions' | 'calls', limit: number) =>
     protocolError('rate_limit_exceeded', `Too many concurrent ${what} (limit ${limit}).`, { type: 'requests' }),
@@ -130,9 +146,12 @@ export function errorEvent(error: RealtimeError, clientEventId: string | null): 
   return { type: 'error', error: { type: error.type, code: error.code, message: error.message, param: error.param, event_id: clientEventId } };
 }
 
-/** A complete `error` event with its own `event_id`, for transports that answer before (or without) a session. */
-export function errorFrame(error: RealtimeError): ServerEvent {
-  return { ...errorEvent(error, null), event_id: `event_${randomBytes(8).toString('hex')}` };
+/**
+ * A complete `error` event with its own `event_id`, for transports that answer before (or without) a session engine,
+ * linked to the client event it answers when there is one.
+ */
+export function errorFrame(error: RealtimeError, clientEventId: string | null = null): ServerEvent {
+  return { ...errorEvent(error, clientEventId), event_id: `event_${randomBytes(8).toString('hex')}` };
 }
 
 /** OpenAI's REST error body for `error`. */

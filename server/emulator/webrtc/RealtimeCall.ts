@@ -2,6 +2,7 @@ import { floatToPcm16, pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
 import { Resampler } from '../../../plugin/shared/resample.js';
 import { DelayLine, LINK, MediaLink, type NetworkConditions } from '../network/networkConditions.js';
 import { SessionEngine, type SessionEngineOptions } from '../realtime/SessionEngine.js';
+import type { SessionRecording } from '../record/SessionRecording.js';
 import { SAMPLE_RATE_HZ } from '../speech/types.js';
 import { AudioFramePacer } from './AudioFramePacer.js';
 import { keepLoopbackCandidates, loopbackCandidateCount } from './loopbackSdp.js';
@@ -32,6 +33,11 @@ export interface RealtimeCallOptions {
    * after `disconnect` ms. Null or absent: none.
    */
   netem?: NetworkConditions | null;
+  /**
+   * Starts the call's cassette (`NPC_VOICE_RECORD`), called when the data channel opens: its events either way and
+   * the media audio each way from then on.
+   */
+  record?: () => SessionRecording;
   /** Called once when the call has ended, whatever ended it. */
   onClosed: (call: RealtimeCall, reason: string) => void;
   log?: (line: string) => void;
@@ -107,6 +113,7 @@ export class RealtimeCall {
   private readonly sidebands = new Set<{ send(text: string): void; onClosed(): void }>();
   /** The sideband whose event the engine is handling now (its errors go back to it alone). */
   private replyingTo: { send(text: string): void } | null = null;
+  private recording: SessionRecording | null = null;
   private closed = false;
   private connectTimer: NodeJS.Timeout | null = null;
   private disconnectTimer: NodeJS.Timeout | null = null;
@@ -133,7 +140,7 @@ export class RealtimeCall {
     this.links = netem
       ? {
           eventsOut: new DelayLine<string>(netem, LINK.serverToClient, (text) => this.transmit(text)),
-          eventsIn: new DelayLine<string>(netem, LINK.clientToServer, (text) => this.engine.receive(text)),
+          eventsIn: new DelayLine<string>(netem, LINK.clientToServer, (text) => this.receiveEvent(text)),
           mediaOut: new MediaLink<Int16Array>(netem, LINK.mediaOut, (samples) => this.source.onData({ samples, sampleRate: SAMPLE_RATE_HZ })),
           mediaIn: new MediaLink<Int16Array>(netem, LINK.mediaIn, (pcm) => this.appendInput(pcm)),
         }
@@ -141,6 +148,8 @@ export class RealtimeCall {
     this.pacer = new AudioFramePacer({
       sampleRateHz: SAMPLE_RATE_HZ,
       pushFrame: (samples, sampleRate) => {
+        // Recorded as the engine sent it, before any rehearsed network delay or loss.
+        this.recording?.outputAudio(samples);
         if (this.links) this.links.mediaOut.push(samples);
         else this.source.onData({ samples, sampleRate });
       },
@@ -152,6 +161,7 @@ export class RealtimeCall {
       audioOutput: trackAudioOutput(this.pacer),
       maxEventBytes: MAX_DATA_CHANNEL_MESSAGE_BYTES,
       send: (event) => {
+        this.recording?.server(event);
         const text = JSON.stringify(event);
         // An error answers the event that caused it: one a sideband sent goes back to that sideband only.
         if (event.type === 'error' && this.replyingTo) {
@@ -180,6 +190,7 @@ export class RealtimeCall {
       receive: (text) => {
         if (this.closed || !this.sidebands.has(watcher)) return;
         this.replyingTo = watcher;
+        this.recording?.client(text, 'sideband');
         try {
           this.engine.receive(text);
         } finally {
@@ -266,9 +277,16 @@ export class RealtimeCall {
     this.sinks.push(sink);
   };
 
+  /** A data-channel event reaches the engine (after any rehearsed delay): recorded as the engine receives it. */
+  private receiveEvent(text: string): void {
+    this.recording?.client(text);
+    this.engine.receive(text);
+  }
+
   private appendInput(pcm: Int16Array): void {
     if (this.closed) return;
     try {
+      this.recording?.inputAudio(pcm);
       this.engine.appendAudio(pcm);
     } catch (error) {
       this.options.log?.(`emulator: call ${this.id}: input audio dropped: ${(error as Error).message}`);
@@ -286,6 +304,7 @@ export class RealtimeCall {
       if (this.closed) return;
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = null;
+      this.recording = this.options.record?.() ?? null;
       const pending = this.pending;
       this.pending = [];
       for (const text of pending) this.sendText(text);
@@ -294,7 +313,7 @@ export class RealtimeCall {
     channel.addEventListener('message', (message: MessageEvent) => {
       const text = typeof message.data === 'string' ? message.data : '\u0000binary';
       if (this.links) this.links.eventsIn.push(text, Buffer.byteLength(text));
-      else this.engine.receive(text);
+      else this.receiveEvent(text);
     });
     channel.addEventListener('close', () => this.close('data channel closed'));
     if (channel.readyState === 'open') opened();
@@ -348,6 +367,7 @@ export class RealtimeCall {
     if (this.links) for (const link of Object.values(this.links)) link.close();
     this.pacer.stop();
     this.engine.close();
+    const recorded = this.recording?.close();
     const sidebands = [...this.sidebands];
     this.sidebands.clear();
     for (const watcher of sidebands) watcher.onClosed();
@@ -371,7 +391,8 @@ export class RealtimeCall {
         : '';
       this.options.log?.(`emulator: call ${this.id} closed (${reason})${lost}`);
       this.options.onClosed(this, reason);
-      this.resolveClosed();
+      // `closedSignal` (and so the server's shutdown) waits until the cassette and its WAV files are written.
+      void Promise.resolve(recorded).then(() => this.resolveClosed());
     });
   }
 }

@@ -6,6 +6,7 @@ import type { KeyStore } from '../keyStore.js';
 import type { NetworkConditions } from '../network/networkConditions.js';
 import { PROTOCOL_ERRORS, protocolError, restErrorBody, type ProtocolError, type RestErrorBody } from '../realtime/protocolErrors.js';
 import type { EngineLimits } from '../realtime/SessionEngine.js';
+import type { SessionRecorder } from '../record/SessionRecorder.js';
 import type { SessionAdmission } from '../SessionAdmission.js';
 import type { SpeechToText, TextToSpeech } from '../speech/types.js';
 import { loadWrtc, type WrtcLoad } from './loadWrtc.js';
@@ -36,6 +37,8 @@ export interface RealtimeCallsOptions {
   iceGatheringTimeoutMs?: number;
   /** Network conditions of every call (`NPC_VOICE_NETEM`); a call's own `?netem=` replaces them. */
   netem?: NetworkConditions | null;
+  /** Records every call as a cassette with WAV files of its media audio (`NPC_VOICE_RECORD`). */
+  recorder?: SessionRecorder;
   /** Loads @roamhq/wrtc (injectable to test the 501 answer). */
   loadWrtc?: () => Promise<WrtcLoad>;
 }
@@ -134,6 +137,7 @@ export class RealtimeCalls {
     const initialSession = auth.session || request.session ? { ...(auth.session ?? {}), ...(request.session ?? {}) } : undefined;
     const model = typeof initialSession?.model === 'string' ? initialSession.model : (this.options.defaultModel ?? DEFAULT_REALTIME_MODEL);
     const id = `rtc_${randomBytes(12).toString('hex')}`;
+    const { recorder } = this.options;
     // Held from here (the call's setup awaits ICE gathering) until the call closes or its setup fails.
     const slot = this.options.admission?.acquire(auth.key, address);
     let answered = false;
@@ -145,6 +149,9 @@ export class RealtimeCalls {
         iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 3000,
         netem: request.netem ?? this.options.netem ?? null,
         log,
+        ...(recorder
+          ? { record: () => recorder.start({ transport: 'webrtc', model, personaId: auth.personaId, session: initialSession, key: auth.key }) }
+          : {}),
         onClosed: (closed) => {
           slot?.release();
           if (this.calls.get(closed.id) === closed) this.calls.delete(closed.id);

@@ -41,3 +41,17 @@ describe('README "Use it in your game"', () => {
     expect(README).toContain(readFileSync(path.join(GAME, 'personas', 'ferryman.json'), 'utf8'));
   });
 });
+
+const REPLAY_EXAMPLE = fileURLToPath(new URL('../../integration/emulator/replayExample.test.ts', import.meta.url));
+
+describe('README "Record and replay"', () => {
+  const example = regions(readFileSync(REPLAY_EXAMPLE, 'utf8'));
+
+  it('has the regions of the replay example test', () => {
+    expect(example.map((r) => r.name)).toEqual(['replay-script', 'replay']);
+  });
+
+  it.each(example)('shows replayExample.test.ts #$name verbatim', ({ body }) => {
+    expect(README).toContain(body);
+  });
+});

@@ -69,3 +69,20 @@ describe('readConfig: port, public URL, proxy', () => {
     expect(configError({ NPC_VOICE_TRUST_PROXY: 'yes' }).message).toBe('NPC_VOICE_TRUST_PROXY: NPC_VOICE_TRUST_PROXY must be 1 or 0');
   });
 });
+
+describe('readConfig: record and replay', () => {
+  it('takes the cassette directories of NPC_VOICE_RECORD and NPC_VOICE_REPLAY (unset: none)', () => {
+    expect(readConfig({})).toMatchObject({ recordDir: undefined, replayDir: undefined });
+    expect(readConfig({ NPC_VOICE_RECORD: ' cassettes ' }).recordDir).toBe('cassettes');
+    expect(readConfig({ NPC_VOICE_REPLAY: 'test/cassettes' }).replayDir).toBe('test/cassettes');
+  });
+
+  it('refuses both at once, and either in openai mode, naming the variable and the fix', () => {
+    expect(configError({ NPC_VOICE_RECORD: 'a', NPC_VOICE_REPLAY: 'b' }).message).toBe(
+      'NPC_VOICE_RECORD and NPC_VOICE_REPLAY cannot both be set: record sessions first, then replay the directory',
+    );
+    expect(configError({ OPENAI_API_KEY: KEY, NPC_VOICE_RECORD: 'a' }).message).toMatch(/^NPC_VOICE_RECORD needs the emulator: .*set NPC_VOICE_MODE=emulator$/);
+    expect(configError({ OPENAI_API_KEY: KEY, NPC_VOICE_REPLAY: 'b' }).message).toMatch(/^NPC_VOICE_REPLAY needs the emulator/);
+    expect(configError({ NPC_VOICE_RECORD: '   ' }).message).toBe('NPC_VOICE_RECORD: NPC_VOICE_RECORD must be a directory path');
+  });
+});
