@@ -10,6 +10,7 @@ import type { KeyStore } from './keyStore.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
 import { SessionEngine, type EngineLimits } from './realtime/SessionEngine.js';
+import type { SessionKind } from './realtime/SessionState.js';
 import { websocketAudioOutput } from './realtime/websocketAudioOutput.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 import type { RealtimeCalls } from './webrtc/RealtimeCalls.js';
@@ -107,11 +108,22 @@ function rawText(data: RawData): string {
 
 let nextSession = 0;
 
+/** What a session opens with, read from its key and URL. */
+interface SessionOpening {
+  model: string;
+  initialSession: Record<string, unknown> | undefined;
+  personaId: string | undefined;
+  netem: NetworkConditions | null;
+  /** `?intent=transcription`: a transcription session whatever the key was minted for. */
+  kind: SessionKind | undefined;
+}
+
 /**
  * Mounts the emulated Realtime GA WebSocket endpoint (`/v1/realtime`) on an HTTP server. Other upgrade paths are left
  * to other listeners. Auth: `Authorization: Bearer` or the browser subprotocol `openai-insecure-api-key.<key>` (the
  * server then selects `realtime`); `ek_` keys must be valid in `keyStore` (401 otherwise) and start the session from
  * their minted config; a beta header/subprotocol gets `beta_api_shape_disabled` and close code 4000.
+ * `?intent=transcription` (or a key minted with `session.type: 'transcription'`) opens a transcription session.
  *
  * @example
  * const emulator = attachRealtimeEmulator(server, { keyStore, personas: () => map, tts, stt, acceptAnyBearer: true });
@@ -179,6 +191,11 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
         return;
       }
     }
+    const intent = url.searchParams.get('intent');
+    if (intent !== null && intent !== 'transcription') {
+      refuse(socket, 400, 'Bad Request', PROTOCOL_ERRORS.invalidIntent(intent));
+      return;
+    }
     const checked = authenticate({ authorization: req.headers.authorization, protocols }, opts.keyStore, opts.acceptAnyBearer);
     if (!checked.ok) {
       log(`emulator: refused session: ${checked.reason} key`);
@@ -212,7 +229,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
         ws.close(4000, 'beta_api_shape_disabled');
         return;
       }
-      openSession(ws, model, initialSession, personaId, netem);
+      openSession(ws, { model, initialSession, personaId, netem, kind: intent === 'transcription' ? 'transcription' : undefined });
     });
   };
 
@@ -250,13 +267,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
     });
   };
 
-  const openSession = (
-    ws: WebSocket,
-    model: string,
-    initialSession: Record<string, unknown> | undefined,
-    personaId: string | undefined,
-    netem: NetworkConditions | null,
-  ): void => {
+  const openSession = (ws: WebSocket, { model, initialSession, personaId, netem, kind }: SessionOpening): void => {
     const name = `s${++nextSession}`;
     sockets.add(ws);
     // Rehearsed network conditions: each direction goes through a delay line, and the socket may be cut at a set time.
@@ -321,11 +332,12 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       log,
       ...(initialSession ? { initialSession } : {}),
       ...(personaId !== undefined ? { personaId } : {}),
+      ...(kind ? { kind } : {}),
       ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
       ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
       ...opts.limits,
     });
-    log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
+    log(`emulator: session ${name} opened (${engine.config.type === 'transcription' ? 'transcription' : `model ${model}`}${personaId ? `, persona ${personaId}` : ''})`);
     const handle = ([data, isBinary]: [RawData, boolean]): void => {
       lastActivity = performance.now();
       try {

@@ -57,6 +57,8 @@ export const SessionUpdateConfigSchema = z.looseObject({
     .union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), name: z.string() })])
     .optional(),
   max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
+  /** Extra fields in server events; `item.input_audio_transcription.logprobs` adds logprobs to input transcriptions. */
+  include: z.array(z.enum(['item.input_audio_transcription.logprobs'])).nullable().optional(),
   voice: z.string().optional(),
   audio: z
     .looseObject({

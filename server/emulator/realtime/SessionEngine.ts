@@ -9,7 +9,7 @@ import { InputAudioBuffer, type CommittedTurn } from './InputAudioBuffer.js';
 import { PROTOCOL_ERRORS, errorEvent, type RealtimeError } from './protocolErrors.js';
 import { ResponseRunner } from './ResponseRunner.js';
 import { SessionPersona } from './sessionPersona.js';
-import { SessionState, type WireSession } from './SessionState.js';
+import { SessionState, type SessionKind, type WireSession } from './SessionState.js';
 
 /** Options of {@link SessionEngine}. */
 export interface SessionEngineOptions {
@@ -23,6 +23,8 @@ export interface SessionEngineOptions {
   personas: () => PersonaMap;
   /** Session config to start from (e.g. the one an `ek_` key was minted with). */
   initialSession?: Record<string, unknown>;
+  /** The kind of session (default: the initial config's `type`); `?intent=transcription` asks for transcription. */
+  kind?: SessionKind;
   /** Persona bound to the session's key. */
   personaId?: string;
   /** The session's model; fixed for its lifetime. */
@@ -48,6 +50,16 @@ export interface SessionEngineOptions {
   /** Diagnostic lines (never the console). */
   log?: (line: string) => void;
 }
+
+/** The client events a transcription session takes: its input audio, its config, and reading or deleting its items. */
+const TRANSCRIPTION_EVENTS: ReadonlySet<ClientEvent['type']> = new Set([
+  'session.update',
+  'input_audio_buffer.append',
+  'input_audio_buffer.commit',
+  'input_audio_buffer.clear',
+  'conversation.item.retrieve',
+  'conversation.item.delete',
+]);
 
 /** The caps an endpoint passes on to every engine it creates (WebSocket and WebRTC alike). */
 export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
@@ -83,6 +95,7 @@ export class SessionEngine {
     this.state = new SessionState({
       model: options.model,
       ...(options.initialSession ? { initial: options.initialSession } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
       ...(options.maxInstructionsChars !== undefined ? { maxInstructionsChars: options.maxInstructionsChars } : {}),
     });
     this.persona = new SessionPersona({ personas: options.personas, ...(options.personaId !== undefined ? { personaId: options.personaId } : {}) });
@@ -190,6 +203,7 @@ export class SessionEngine {
     const report = (error: RealtimeError | null): void => {
       if (error) this.fail(error, eventId);
     };
+    if (this.state.kind === 'transcription' && !TRANSCRIPTION_EVENTS.has(event.type)) return report(PROTOCOL_ERRORS.notInTranscriptionSession(event.type));
     switch (event.type) {
       case 'session.update':
         return this.onSessionUpdate(event.session, eventId);
@@ -260,6 +274,8 @@ export class SessionEngine {
    * first update: the SDK sends its instructions right after `session.created`.
    */
   private warmUp(): void {
+    // A transcription session never speaks.
+    if (this.state.kind === 'transcription') return;
     try {
       const instructions = this.state.view.instructions;
       if (this.persona.current(instructions).generic && !this.state.updatedByClient) return;
@@ -283,8 +299,8 @@ export class SessionEngine {
       this.emit({ type: 'input_audio_buffer.committed', item_id: turn.itemId, previous_item_id: previous }),
     );
     const view = this.state.view;
-    if (view.transcribes) this.conversation.transcribe(entry, turn.heard, turn.pcm.length / SAMPLE_RATE_HZ);
-    if (turn.detected && view.turnDetection?.createResponse && !this.responses.active) this.responses.create(undefined);
+    if (view.transcribes) this.conversation.transcribe(entry, turn.heard, turn.pcm.length / SAMPLE_RATE_HZ, { logprobs: view.transcriptionLogprobs });
+    if (view.kind === 'realtime' && turn.detected && view.turnDetection?.createResponse && !this.responses.active) this.responses.create(undefined);
   }
 
   private onOutputClear(): RealtimeError | null {
