@@ -46,6 +46,19 @@ export const FunctionToolSchema = z.looseObject({
 /** A tool entry: functions are modelled, other kinds (hosted MCP) are passed through. */
 export const ToolSchema = z.union([FunctionToolSchema, z.looseObject({ type: z.literal('mcp') })]);
 
+/**
+ * `tool_choice` of a session or a response: `auto`, `none` (never call a tool), `required` (call one) or one named
+ * function (`{type: 'function', name}`); hosted MCP choices pass through.
+ */
+export const ToolChoiceSchema = z.union(
+  [
+    z.enum(['auto', 'none', 'required']),
+    z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+    z.looseObject({ type: z.literal('mcp'), server_label: z.string() }),
+  ],
+  { error: "expected 'auto', 'none', 'required' or {\"type\": \"function\", \"name\": \"…\"}" },
+);
+
 /** The partial session config of `session.update` (GA shape; `type` is required by the GA API). */
 export const SessionUpdateConfigSchema = z.looseObject({
   type: z.enum(['realtime', 'transcription']),
@@ -53,9 +66,7 @@ export const SessionUpdateConfigSchema = z.looseObject({
   instructions: z.string().optional(),
   output_modalities: z.array(z.enum(['audio', 'text'])).min(1).max(1).optional(),
   tools: z.array(ToolSchema).optional(),
-  tool_choice: z
-    .union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), name: z.string() })])
-    .optional(),
+  tool_choice: ToolChoiceSchema.optional(),
   max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
   /** Extra fields in server events; `item.input_audio_transcription.logprobs` adds logprobs to input transcriptions. */
   include: z.array(z.enum(['item.input_audio_transcription.logprobs'])).nullable().optional(),
@@ -131,6 +142,14 @@ export const ClientItemSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A reference to a conversation item in `response.input`. */
+export const ItemReferenceSchema = z.looseObject({ type: z.literal('item_reference'), id: z.string().min(1) });
+
+/** One element of `response.input`: an item, or a reference to one in the conversation. */
+export const ResponseInputSchema = z.union([ItemReferenceSchema, ClientItemSchema], {
+  error: "expected an item (message, function_call, function_call_output) or {\"type\": \"item_reference\", \"id\": \"…\"}",
+});
+
 /** `response.create`'s optional `response` parameters. */
 export const ResponseParamsSchema = z.looseObject({
   instructions: z.string().optional(),
@@ -139,8 +158,9 @@ export const ResponseParamsSchema = z.looseObject({
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
   tools: z.array(ToolSchema).optional(),
-  tool_choice: z.unknown().optional(),
-  input: z.array(z.unknown()).optional(),
+  tool_choice: ToolChoiceSchema.optional(),
+  /** The response's own context instead of the conversation: items, or references to conversation items. */
+  input: z.array(ResponseInputSchema).optional(),
   audio: z
     .looseObject({
       output: z.looseObject({ format: AudioFormatSchema.optional(), voice: z.string().optional() }).optional(),
@@ -239,6 +259,10 @@ export type ClientItem = z.output<typeof ClientItemSchema>;
 export type ClientContentPart = z.output<typeof ContentPartSchema>;
 /** The validated partial config of a `session.update`. */
 export type SessionUpdateConfig = z.output<typeof SessionUpdateConfigSchema>;
+/** A validated `tool_choice`. */
+export type ToolChoice = z.output<typeof ToolChoiceSchema>;
+/** A validated element of `response.input`. */
+export type ResponseInput = z.output<typeof ResponseInputSchema>;
 /** The validated `response` parameters of a `response.create`. */
 export type ResponseParams = z.output<typeof ResponseParamsSchema>;
 

@@ -30,7 +30,8 @@ export type BrainReason =
 export interface BrainDecision {
   reason: BrainReason;
   say: string | null;
-  toolCall: { name: string; arguments: string; intent: Intent } | null;
+  /** `intent`: the persona intent behind the call, whose result template speaks the output (none for a forced call). */
+  toolCall: { name: string; arguments: string; intent: Intent | undefined } | null;
 }
 
 const GREETINGS = ['hello', 'hi', 'hey', 'greetings', 'good morning', 'good afternoon', 'good evening', 'good day', 'howdy', 'hail'];

@@ -72,7 +72,8 @@ function convertPart(part: ClientContentPart, audio: Uint8Array[]): ServerConten
   }
 }
 
-function serverItem(id: string, item: ClientItem, audio: Uint8Array[]): ServerItem {
+/** A client item as the server reports it, with id `id`; its input audio bytes, if any, are pushed to `audio`. */
+export function itemFromClient(id: string, item: ClientItem, audio: Uint8Array[]): ServerItem {
   switch (item.type) {
     case 'message':
       return { id, object: 'realtime.item', type: 'message', role: item.role, status: 'completed', content: item.content.map((part) => convertPart(part, audio)) };
@@ -145,7 +146,7 @@ export class Conversation {
     if (this.find(id)) return PROTOCOL_ERRORS.itemExists(id);
     if (previousItemId && previousItemId !== 'root' && !this.find(previousItemId)) return PROTOCOL_ERRORS.previousItemMissing(previousItemId);
     const audio: Uint8Array[] = [];
-    const entry: ConversationEntry = { item: serverItem(id, item, audio), fromResponse: false, audio, audioFormat: 'pcm' };
+    const entry: ConversationEntry = { item: itemFromClient(id, item, audio), fromResponse: false, audio, audioFormat: 'pcm' };
     this.insert(entry, previousItemId);
     this.capStoredAudio();
     this.announce(entry);
@@ -318,10 +319,10 @@ export class Conversation {
     if (entry.producedBytes <= this.storedAudioCap) entry.audio.push(chunk);
   }
 
-  /** Estimated input tokens of a response: the instructions and every item's text. */
-  inputTokens(instructions: string): number {
+  /** Estimated input tokens of a response: the instructions and every item's text (`items`: its own input instead). */
+  inputTokens(instructions: string, items: readonly Pick<ConversationEntry, 'item'>[] = this.list): number {
     let tokens = tokensOfText(instructions);
-    for (const { item } of this.list) {
+    for (const { item } of items) {
       if (item.type === 'message') {
         for (const part of item.content) {
           if (part.type === 'input_text' || part.type === 'output_text') tokens += tokensOfText(part.text);

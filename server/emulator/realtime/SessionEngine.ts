@@ -109,7 +109,7 @@ export class SessionEngine {
       emit,
       conversation: this.conversation,
       session: () => this.state.view,
-      persona: () => this.persona.current(this.state.view.instructions),
+      persona: (instructions) => this.persona.current(instructions),
       tts: options.tts,
       output: this.output,
       ...(options.burstMs !== undefined ? { burstMs: options.burstMs } : {}),
@@ -136,7 +136,7 @@ export class SessionEngine {
 
   /** Whether a response is being generated (its audio may be waiting for synthesis, with nothing sent meanwhile). */
   get responding(): boolean {
-    return this.responses.active !== null;
+    return this.responses.busy;
   }
 
   /** Sends `session.created`; call once when the transport is open. */
@@ -229,8 +229,9 @@ export class SessionEngine {
         return report(created.ok ? null : created.error);
       }
       case 'response.cancel': {
-        const active = this.responses.active;
-        if (!active || (event.response_id !== undefined && event.response_id !== active.id)) return report(PROTOCOL_ERRORS.cancelNotActive(event.response_id));
+        // Without an id it cancels the conversation's response, as the service does; an id may name an out-of-band one.
+        const active = event.response_id === undefined ? this.responses.active : this.responses.find(event.response_id);
+        if (!active) return report(PROTOCOL_ERRORS.cancelNotActive(event.response_id));
         active.cancel('client_cancelled');
         return;
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { SessionUpdateConfig } from '../../../plugin/shared/protocol/clientEvents.js';
+import { ToolChoiceSchema, type SessionUpdateConfig, type ToolChoice } from '../../../plugin/shared/protocol/clientEvents.js';
 import { SERVER_VAD_DEFAULTS } from '../../../plugin/shared/serverVadDefaults.js';
 import type { SemanticEagerness } from '../speech/energyVad.js';
 import { formatKind, type FormatKind } from './audioFormats.js';
@@ -214,6 +214,8 @@ export interface SessionView {
   maxOutputTokens: number | 'inf';
   /** Names of the function tools the session declares. */
   toolNames: ReadonlySet<string>;
+  /** `tool_choice` (responses may override it). */
+  toolChoice: ToolChoice;
   inputFormat: FormatKind;
   /** `audio.output.format` as the session reports it (copied into each response). */
   outputFormat: Record<string, unknown>;
@@ -233,6 +235,7 @@ const WireViewSchema = z.object({
   output_modalities: z.array(z.string()).catch(['audio']),
   max_output_tokens: z.union([z.number(), z.literal('inf')]).catch('inf'),
   tools: z.array(z.unknown()).catch([]),
+  tool_choice: ToolChoiceSchema.catch('auto'),
   audio: z
     .object({
       input: z
@@ -261,21 +264,34 @@ const WireViewSchema = z.object({
 });
 const FunctionName = z.object({ type: z.literal('function'), name: z.string() });
 
+/** The names of the function tools in a `tools` list (hosted tools have none). */
+export function functionToolNames(tools: readonly unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const tool of tools) {
+    const fn = FunctionName.safeParse(tool);
+    if (fn.success) names.add(fn.data.name);
+  }
+  return names;
+}
+
+/** The error for a `tool_choice` naming a function that `tools` does not declare (`param`: where it was given). */
+export function toolChoiceError(choice: ToolChoice | undefined, tools: ReadonlySet<string>, param: string): RealtimeError | null {
+  if (typeof choice !== 'object' || choice.type !== 'function' || tools.has(choice.name)) return null;
+  return PROTOCOL_ERRORS.toolChoiceUnknown(choice.name, param);
+}
+
 function viewOf(wire: WireSession): SessionView {
   const parsed = WireViewSchema.parse(wire);
   const { input, output } = parsed.audio;
   const td = input.turn_detection;
-  const toolNames = new Set<string>();
-  for (const tool of parsed.tools) {
-    const fn = FunctionName.safeParse(tool);
-    if (fn.success) toolNames.add(fn.data.name);
-  }
+  const toolNames = functionToolNames(parsed.tools);
   return {
     kind: parsed.type,
     instructions: parsed.instructions,
     outputModality: parsed.output_modalities[0] === 'text' ? 'text' : 'audio',
     maxOutputTokens: parsed.max_output_tokens,
     toolNames,
+    toolChoice: parsed.tool_choice,
     inputFormat: formatKind(input.format),
     outputFormat: output.format,
     voice: output.voice,
@@ -373,8 +389,11 @@ export class SessionState {
     }
     const next = mergeSession(this.current, patch);
     if (this.derived.kind === 'realtime') next.model = this.options.model;
+    const view = viewOf(next);
+    const badChoice = toolChoiceError(view.toolChoice, view.toolNames, 'session.tool_choice');
+    if (badChoice) return badChoice;
     this.current = next;
-    this.derived = viewOf(next);
+    this.derived = view;
     this.updates++;
     return null;
   }

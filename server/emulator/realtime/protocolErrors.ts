@@ -67,6 +67,12 @@ export const PROTOCOL_ERRORS = {
   /** A client event a transcription session does not take: it transcribes its input audio and never responds. */
   notInTranscriptionSession: (type: string) =>
     invalid('invalid_event', `'${type}' is not supported in a transcription session: it transcribes input audio and never creates responses or items.`, 'type'),
+  /** A `tool_choice` naming a function the session (or the response) does not declare in `tools`. */
+  toolChoiceUnknown: (name: string, param: string) =>
+    invalid('invalid_value', `Invalid value for '${param}': no function tool named '${name.slice(0, 64)}' is in tools. Declare it in tools or choose 'auto', 'none' or 'required'.`, param),
+  /** A `response.input` item reference to an item the conversation does not have. */
+  inputItemNotFound: (itemId: string, index: number) =>
+    invalid('item_not_found', `Item with item_id '${itemId.slice(0, 64)}' not found (response.input[${index}]).`, `response.input.${index}.id`),
   /** An unknown `?intent=` on the session URL. */
   invalidIntent: (intent: string) =>
     invalid('invalid_value', `Invalid value for 'intent': '${intent.slice(0, 100)}'. Supported values are: 'transcription'.`, 'intent'),
