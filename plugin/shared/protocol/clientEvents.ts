@@ -59,6 +59,27 @@ export const ToolChoiceSchema = z.union(
   { error: "expected 'auto', 'none', 'required' or {\"type\": \"function\", \"name\": \"…\"}" },
 );
 
+/** `max_output_tokens`: an integer from 1 to 4096, or `'inf'`; over it a response ends `incomplete`. */
+export const MaxOutputTokensSchema = z.union([z.number().int().min(1).max(4096), z.literal('inf')], {
+  error: "expected an integer between 1 and 4096, or 'inf'",
+});
+
+/**
+ * `truncation`: how the service drops old conversation when it outgrows the context (`auto`, `disabled`, or a
+ * retention ratio). The emulator's context never fills, so it only validates and echoes it.
+ */
+export const TruncationSchema = z.union(
+  [
+    z.enum(['auto', 'disabled']),
+    z.looseObject({
+      type: z.literal('retention_ratio'),
+      retention_ratio: z.number().min(0).max(1),
+      token_limits: z.looseObject({ post_instructions: z.number().int().min(1).optional() }).optional(),
+    }),
+  ],
+  { error: "expected 'auto', 'disabled' or {\"type\": \"retention_ratio\", \"retention_ratio\": 0.0–1.0}" },
+);
+
 /** The partial session config of `session.update` (GA shape; `type` is required by the GA API). */
 export const SessionUpdateConfigSchema = z.looseObject({
   type: z.enum(['realtime', 'transcription']),
@@ -67,7 +88,8 @@ export const SessionUpdateConfigSchema = z.looseObject({
   output_modalities: z.array(z.enum(['audio', 'text'])).min(1).max(1).optional(),
   tools: z.array(ToolSchema).optional(),
   tool_choice: ToolChoiceSchema.optional(),
-  max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
+  max_output_tokens: MaxOutputTokensSchema.optional(),
+  truncation: TruncationSchema.optional(),
   /** Extra fields in server events; `item.input_audio_transcription.logprobs` adds logprobs to input transcriptions. */
   include: z.array(z.enum(['item.input_audio_transcription.logprobs'])).nullable().optional(),
   voice: z.string().optional(),
@@ -78,7 +100,10 @@ export const SessionUpdateConfigSchema = z.looseObject({
           format: AudioFormatSchema.optional(),
           transcription: z.looseObject({ model: z.string().optional() }).nullable().optional(),
           turn_detection: TurnDetectionSchema.optional(),
-          noise_reduction: z.looseObject({ type: z.enum(['near_field', 'far_field']) }).nullable().optional(),
+          noise_reduction: z
+            .looseObject({ type: z.enum(['near_field', 'far_field']), strength: z.number().min(0).max(1).optional() })
+            .nullable()
+            .optional(),
         })
         .optional(),
       output: z
@@ -156,7 +181,7 @@ export const ResponseParamsSchema = z.looseObject({
   output_modalities: z.array(z.enum(['audio', 'text'])).min(1).max(1).optional(),
   conversation: z.union([z.enum(['auto', 'none']), z.string()]).optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
-  max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
+  max_output_tokens: MaxOutputTokensSchema.optional(),
   tools: z.array(ToolSchema).optional(),
   tool_choice: ToolChoiceSchema.optional(),
   /** The response's own context instead of the conversation: items, or references to conversation items. */

@@ -125,6 +125,8 @@ export type ServerEventBody =
   | { type: 'input_audio_buffer.cleared' }
   | { type: 'input_audio_buffer.speech_started'; item_id: string; audio_start_ms: number }
   | { type: 'input_audio_buffer.speech_stopped'; item_id: string; audio_end_ms: number }
+  | { type: 'input_audio_buffer.timeout_triggered'; item_id: string; audio_start_ms: number; audio_end_ms: number }
+  | { type: 'rate_limits.updated'; rate_limits: { name: 'requests' | 'tokens'; limit: number; remaining: number; reset_seconds: number }[] }
   | { type: 'output_audio_buffer.started'; response_id: string }
   | { type: 'output_audio_buffer.stopped'; response_id: string }
   | { type: 'output_audio_buffer.cleared'; response_id: string }

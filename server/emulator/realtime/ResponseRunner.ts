@@ -41,7 +41,24 @@ export interface ResponseRunnerOptions {
   speedFactor?: number;
   /** Longest text synthesized in one TTS call (default 300 characters); longer sentences are split. */
   maxUtteranceChars?: number;
+  /** Runs after every `response.done` (rate limits, the idle timeout wait). */
+  finished?: (ended: FinishedResponse) => void;
   log?: (line: string) => void;
+}
+
+/** A response that just ended, as {@link ResponseRunnerOptions.finished} reports it. */
+export interface FinishedResponse {
+  response: ServerResponse;
+  /** It belonged to the conversation (not out-of-band). */
+  conversation: boolean;
+  /** How much of its audio is still to be heard: produced faster than real time, it plays on after `response.done`. */
+  playbackRemainingMs: number;
+}
+
+/** Why the emulator itself started a response (none: the client asked, or a VAD turn ended). */
+export interface ResponseCause {
+  /** The server VAD's `idle_timeout_ms` passed with no speech: the NPC prompts the player. */
+  idleTimeout?: boolean;
 }
 
 /** The active response, while it runs. */
@@ -75,6 +92,10 @@ interface Run {
   current: ContentProgress | null;
   outputTextTokens: number;
   outputAudioMs: number;
+  /** When its first audio went out (performance.now()), or -1. */
+  audioStartedAt: number;
+  /** `max_output_tokens` of the response: over it the response ends `incomplete`. */
+  maxOutputTokens: number | 'inf';
   inputTokens: number;
   finished: boolean;
   done: Promise<ServerResponse>;
@@ -147,7 +168,7 @@ export class ResponseRunner {
    * `response.create`: starts a response, or returns the error when its parameters are refused or the conversation
    * already has an active response (an out-of-band one may start beside it).
    */
-  create(params: ResponseParams | undefined): { ok: true; response: ResponseHandle } | { ok: false; error: RealtimeError } {
+  create(params: ResponseParams | undefined, cause: ResponseCause = {}): { ok: true; response: ResponseHandle } | { ok: false; error: RealtimeError } {
     const conversation = params?.conversation !== 'none';
     if (conversation && this.run) return { ok: false, error: PROTOCOL_ERRORS.responseActive(this.run.id) };
     const session = this.options.session();
@@ -160,7 +181,7 @@ export class ResponseRunner {
     if (badChoice) return { ok: false, error: badChoice };
     const instructions = params?.instructions ?? session.instructions;
     const { persona, brain } = this.options.persona(instructions);
-    const input = this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
+    const input: BrainInput = cause.idleTimeout ? { kind: 'idle' } : this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
     const choice = resolveToolChoice(wireChoice);
     const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, toolNames)), choice, [...toolNames], persona);
     if (input.kind === 'tool_result') {
@@ -176,6 +197,7 @@ export class ResponseRunner {
     // Start synthesizing the first sentence before anything else: it bounds the time to first audio.
     const first = kind === 'audio' && sentences[0] !== undefined ? this.options.tts.synthesize(sentences[0], persona.localVoice) : null;
     first?.catch(() => undefined);
+    const maxOutputTokens = params?.max_output_tokens ?? session.maxOutputTokens;
     const id = newId('resp');
     let resolve: (response: ServerResponse) => void = () => {};
     const done = new Promise<ServerResponse>((r) => (resolve = r));
@@ -189,7 +211,7 @@ export class ResponseRunner {
         output: [],
         conversation_id: conversation ? this.options.conversation.id : null,
         output_modalities: [kind],
-        max_output_tokens: params?.max_output_tokens ?? session.maxOutputTokens,
+        max_output_tokens: maxOutputTokens,
         audio: { output: { format: structuredClone(format), voice } },
         usage: null,
         metadata: params?.metadata ?? null,
@@ -201,6 +223,8 @@ export class ResponseRunner {
       current: null,
       outputTextTokens: 0,
       outputAudioMs: 0,
+      audioStartedAt: -1,
+      maxOutputTokens,
       inputTokens: this.options.conversation.inputTokens(instructions, context.entries ?? undefined),
       finished: false,
       done,
@@ -326,6 +350,7 @@ export class ResponseRunner {
     }
     if (decision.toolCall) {
       const call = decision.toolCall;
+      if (this.exceeds(run, call.arguments, run.outputAudioMs)) return this.stopAtLimit(run);
       const callId = `call_${randomBytes(8).toString('hex')}`;
       const item: ServerItem = { id: newId('item'), object: 'realtime.item', type: 'function_call', status: 'in_progress', call_id: callId, name: call.name, arguments: '' };
       const outputIndex = run.response.output.length;
@@ -357,6 +382,7 @@ export class ResponseRunner {
     if (run.kind === 'text') {
       for (const word of words(sentences.join(' '))) {
         const delta = progress.transcript === '' ? word : ` ${word}`;
+        if (this.exceeds(run, progress.transcript + delta, 0)) return this.stopAtLimit(run);
         progress.transcript += delta;
         emit({ type: 'response.output_text.delta', ...ref, delta });
       }
@@ -384,21 +410,24 @@ export class ResponseRunner {
       let wordsSent = 0;
       for (let c = 0; c < chunks; c++) {
         const upTo = Math.ceil(((c + 1) / chunks) * sentenceWords.length);
-        if (upTo > wordsSent) {
-          const piece = sentenceWords.slice(wordsSent, upTo).join(' ');
-          const delta = progress.transcript === '' ? piece : ` ${piece}`;
+        const piece = upTo > wordsSent ? sentenceWords.slice(wordsSent, upTo).join(' ') : '';
+        const delta = piece === '' ? '' : progress.transcript === '' ? piece : ` ${piece}`;
+        const chunk = bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes);
+        const chunkMs = bytesToMs(chunk.length, run.format);
+        // The model stops mid-sentence at max_output_tokens: nothing of this step goes out.
+        if (this.exceeds(run, progress.transcript + delta, run.outputAudioMs + chunkMs)) return this.stopAtLimit(run);
+        if (delta !== '') {
           wordsSent = upTo;
           progress.transcript += delta;
           emit({ type: 'response.output_audio_transcript.delta', ...ref, delta });
         }
-        const chunk = bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes);
         if (chunk.length === 0) continue;
         conversation.storeProducedAudio(entry, chunk);
-        const chunkMs = bytesToMs(chunk.length, run.format);
         progress.audioMs += chunkMs;
         run.outputAudioMs += chunkMs;
         this.producedAudio = true;
         if (startedAt < 0) startedAt = performance.now();
+        if (run.audioStartedAt < 0) run.audioStartedAt = startedAt;
         const chunkPcm = run.format === 'pcm' ? pcm16FromBytes(chunk) : chunkOfPcm(pcm, c, chunks);
         output.write({ responseId: run.id, itemId: item.id, outputIndex, contentIndex: 0, bytes: chunk, pcm: chunkPcm }, emit);
         // Faster than real time after an initial burst, like the service; always yield so other sessions run.
@@ -410,6 +439,21 @@ export class ResponseRunner {
       }
     }
     this.finishContent(run, 'completed');
+  }
+
+  /**
+   * Whether the response would go over its `max_output_tokens` with `transcript` as the content in progress and
+   * `audioMs` of audio in all (tokens as in its usage: text at 4 characters, audio at 50 ms a token).
+   */
+  private exceeds(run: Run, transcript: string, audioMs: number): boolean {
+    if (run.maxOutputTokens === 'inf') return false;
+    return run.outputTextTokens + tokensOfText(transcript) + Math.ceil(audioMs / 50) > run.maxOutputTokens;
+  }
+
+  /** Ends the response where `max_output_tokens` cut it: its content incomplete, the response `incomplete`. */
+  private stopAtLimit(run: Run): void {
+    this.finishContent(run, 'incomplete');
+    this.finish(run, 'incomplete', { type: 'incomplete', reason: 'max_output_tokens' });
   }
 
   /** Ends the content in progress (normally or because the response was cancelled) with its done events. */
@@ -463,6 +507,8 @@ export class ResponseRunner {
     // A buffered output reports `output_audio_buffer.stopped` when the last queued frame has actually gone out.
     if (run.outputAudioMs > 0) this.options.output.end(run.id);
     this.options.emit({ type: 'response.done', response: structuredClone(run.response) });
+    const heardMs = run.audioStartedAt < 0 ? 0 : performance.now() - run.audioStartedAt;
+    this.options.finished?.({ response: run.response, conversation: run.conversation, playbackRemainingMs: Math.max(0, run.outputAudioMs - heardMs) });
     run.resolve(structuredClone(run.response));
   }
 }

@@ -7,7 +7,9 @@ import type { AudioOutput } from './AudioOutput.js';
 import { Conversation } from './Conversation.js';
 import { InputAudioBuffer, type CommittedTurn } from './InputAudioBuffer.js';
 import { PROTOCOL_ERRORS, errorEvent, type RealtimeError } from './protocolErrors.js';
-import { ResponseRunner } from './ResponseRunner.js';
+import { IdleTimeout } from './IdleTimeout.js';
+import { RateLimits } from './RateLimits.js';
+import { ResponseRunner, type FinishedResponse } from './ResponseRunner.js';
 import { SessionPersona } from './sessionPersona.js';
 import { SessionState, type SessionKind, type WireSession } from './SessionState.js';
 
@@ -61,6 +63,9 @@ const TRANSCRIPTION_EVENTS: ReadonlySet<ClientEvent['type']> = new Set([
   'conversation.item.delete',
 ]);
 
+/** Client events that end the silence the idle timeout waits for. */
+const ACTIVITY_EVENTS: ReadonlySet<ClientEvent['type']> = new Set(['conversation.item.create', 'input_audio_buffer.commit', 'response.create']);
+
 /** The caps an endpoint passes on to every engine it creates (WebSocket and WebRTC alike). */
 export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
 
@@ -83,6 +88,8 @@ export class SessionEngine {
   private readonly input: InputAudioBuffer;
   private readonly responses: ResponseRunner;
   private readonly output: AudioOutput;
+  private readonly idle: IdleTimeout;
+  private readonly rateLimits = new RateLimits();
   private closed = false;
   private started = false;
   private readonly eventPrefix = `event_${randomBytes(6).toString('hex')}`;
@@ -115,7 +122,12 @@ export class SessionEngine {
       ...(options.burstMs !== undefined ? { burstMs: options.burstMs } : {}),
       ...(options.speedFactor !== undefined ? { speedFactor: options.speedFactor } : {}),
       ...(options.maxUtteranceChars !== undefined ? { maxUtteranceChars: options.maxUtteranceChars } : {}),
+      finished: (ended) => this.onResponseFinished(ended),
       ...(options.log ? { log: options.log } : {}),
+    });
+    this.idle = new IdleTimeout({
+      inputPositionMs: () => this.input.positionMs,
+      fire: (audioStartMs, audioEndMs) => this.onIdleTimeout(audioStartMs, audioEndMs),
     });
     this.input = new InputAudioBuffer({
       stt: options.stt,
@@ -194,6 +206,7 @@ export class SessionEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.idle.disarm();
     this.responses.close();
     this.input.close();
   }
@@ -204,6 +217,8 @@ export class SessionEngine {
       if (error) this.fail(error, eventId);
     };
     if (this.state.kind === 'transcription' && !TRANSCRIPTION_EVENTS.has(event.type)) return report(PROTOCOL_ERRORS.notInTranscriptionSession(event.type));
+    // The player (or the game) is active: the idle timeout counts again from the next response.
+    if (ACTIVITY_EVENTS.has(event.type)) this.idle.disarm();
     switch (event.type) {
       case 'session.update':
         return this.onSessionUpdate(event.session, eventId);
@@ -266,6 +281,7 @@ export class SessionEngine {
       return;
     }
     this.input.configure(this.state.view.turnDetection);
+    if (this.state.view.turnDetection?.idleTimeoutMs == null) this.idle.disarm();
     this.warmUp();
     this.emit({ type: 'session.updated', session: this.state.snapshot() });
   }
@@ -287,6 +303,7 @@ export class SessionEngine {
   }
 
   private onSpeechStarted(itemId: string, audioStartMs: number): void {
+    this.idle.disarm();
     this.emit({ type: 'input_audio_buffer.speech_started', item_id: itemId, audio_start_ms: audioStartMs });
     const td = this.state.view.turnDetection;
     if (!td?.interruptResponse) return;
@@ -302,6 +319,29 @@ export class SessionEngine {
     const view = this.state.view;
     if (view.transcribes) this.conversation.transcribe(entry, turn.heard, turn.pcm.length / SAMPLE_RATE_HZ, { logprobs: view.transcriptionLogprobs });
     if (view.kind === 'realtime' && turn.detected && view.turnDetection?.createResponse && !this.responses.active) this.responses.create(undefined);
+  }
+
+  /** After every `response.done`: the rate limits, and the idle timeout's wait after a conversation response. */
+  private onResponseFinished(ended: FinishedResponse): void {
+    this.emit(this.rateLimits.record(ended.response.usage?.total_tokens ?? 0));
+    const idleMs = this.state.view.turnDetection?.idleTimeoutMs;
+    if (ended.conversation && idleMs != null && this.state.kind === 'realtime') this.idle.arm(idleMs, ended.playbackRemainingMs);
+  }
+
+  /**
+   * The player said nothing for `idle_timeout_ms` after the NPC's audio: the silent audio is committed as a user item
+   * and the NPC prompts the player, as the service does.
+   */
+  private onIdleTimeout(audioStartMs: number, audioEndMs: number): void {
+    if (this.closed || this.responses.active || this.input.inSpeech) return;
+    const turn = this.input.commitSilence();
+    this.emit({ type: 'input_audio_buffer.timeout_triggered', item_id: turn.itemId, audio_start_ms: audioStartMs, audio_end_ms: audioEndMs });
+    const entry = this.conversation.addUserAudio(turn.itemId, turn.pcm, turn.heard, (previous) =>
+      this.emit({ type: 'input_audio_buffer.committed', item_id: turn.itemId, previous_item_id: previous }),
+    );
+    const view = this.state.view;
+    if (view.transcribes) this.conversation.transcribe(entry, '', turn.pcm.length / SAMPLE_RATE_HZ, { logprobs: view.transcriptionLogprobs });
+    this.responses.create(undefined, { idleTimeout: true });
   }
 
   private onOutputClear(): RealtimeError | null {

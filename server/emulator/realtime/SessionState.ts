@@ -199,6 +199,8 @@ export interface TurnDetection {
   prefixPaddingMs?: number;
   silenceDurationMs?: number;
   eagerness?: SemanticEagerness;
+  /** Server VAD: silence after the assistant's audio that makes the service prompt the player (null: never). */
+  idleTimeoutMs: number | null;
   /** A turn ending creates a response (default true). */
   createResponse: boolean;
   /** Speech starting cancels the active response (default true). */
@@ -248,6 +250,7 @@ const WireViewSchema = z.object({
               threshold: optionalNumber,
               prefix_padding_ms: optionalNumber,
               silence_duration_ms: optionalNumber,
+              idle_timeout_ms: z.number().nullable().optional().catch(null),
               eagerness: z.enum(['low', 'medium', 'high', 'auto']).optional().catch('auto'),
               create_response: z.boolean().optional().catch(undefined),
               interrupt_response: z.boolean().optional().catch(undefined),
@@ -302,6 +305,8 @@ function viewOf(wire: WireSession): SessionView {
           ...(td.prefix_padding_ms !== undefined ? { prefixPaddingMs: td.prefix_padding_ms } : {}),
           ...(td.silence_duration_ms !== undefined ? { silenceDurationMs: td.silence_duration_ms } : {}),
           ...(td.eagerness !== undefined ? { eagerness: td.eagerness } : {}),
+          // The service supports the idle timeout with server VAD only.
+          idleTimeoutMs: td.type === 'server_vad' ? (td.idle_timeout_ms ?? null) : null,
           createResponse: td.create_response !== false,
           interruptResponse: td.interrupt_response !== false,
         }

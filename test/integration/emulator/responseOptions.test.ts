@@ -135,3 +135,121 @@ describe('tool_choice and out-of-band responses with the real Agents SDK', () =>
     session.close();
   });
 });
+
+describe('emulator idle timeout, max_output_tokens, truncation and rate limits (raw WebSocket client)', () => {
+  it('idle_timeout_ms: after the greeting has played and that much silence, timeout_triggered, the silent item and a prompt', async () => {
+    const client = await openSession({ audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 300 } } } });
+    client.send({ type: 'response.create' });
+    const firstAudio = await client.nextOfType('response.output_audio.delta');
+    const firstAudioAt = performance.now();
+    const greeting = responseOf(await client.nextOfType('response.done'));
+    const audioMs = client.events
+      .filter((e) => e.type === 'response.output_audio.delta' && e.response_id === greeting.id)
+      .reduce((ms, e) => ms + Buffer.from(String(e.delta), 'base64').length / 48, 0);
+    expect(firstAudio.response_id).toBe(greeting.id);
+    const triggered = await client.nextOfType('input_audio_buffer.timeout_triggered', 20_000);
+    // The wait starts when the greeting has finished playing, not when it finished generating.
+    expect(performance.now() - firstAudioAt).toBeGreaterThanOrEqual(audioMs + 300 - 20);
+    expect(triggered).toMatchObject({ item_id: expect.stringMatching(/^item_/), audio_start_ms: expect.any(Number), audio_end_ms: expect.any(Number) });
+    expect(Number(triggered.audio_end_ms)).toBeGreaterThanOrEqual(Number(triggered.audio_start_ms));
+    expect(await client.nextOfType('input_audio_buffer.committed')).toMatchObject({ item_id: triggered.item_id });
+    const prompt = await client.nextOfType('response.output_audio_transcript.done');
+    expect(prompt.transcript).toBe('Are you still there?');
+    await client.close();
+  });
+
+  it('max_output_tokens: the response stops there, incomplete with status_details, usage within the limit', async () => {
+    const client = await openSession();
+    client.send({ type: 'response.create', response: { max_output_tokens: 15 } });
+    const done = responseOf(await client.nextOfType('response.done'));
+    expect(done).toMatchObject({ status: 'incomplete', status_details: { type: 'incomplete', reason: 'max_output_tokens' }, max_output_tokens: 15 });
+    expect((done as unknown as { usage: { output_tokens: number } }).usage.output_tokens).toBeLessThanOrEqual(15);
+    const transcript = String(client.events.find((e) => e.type === 'response.output_audio_transcript.done' && e.response_id === done.id)?.transcript);
+    expect(emu.blacksmith.greeting.startsWith(transcript)).toBe(true);
+    expect(transcript.length).toBeLessThan(emu.blacksmith.greeting.length);
+    await client.close();
+  });
+
+  it('echoes truncation, noise_reduction and max_output_tokens, and refuses bad values naming the field', async () => {
+    const client = await openSession();
+    const truncation = { type: 'retention_ratio', retention_ratio: 0.8, token_limits: { post_instructions: 5000 } };
+    client.send({ type: 'session.update', session: { type: 'realtime', truncation, max_output_tokens: 200, audio: { input: { noise_reduction: { type: 'far_field' } } } } });
+    const updated = await client.nextOfType('session.updated');
+    expect(updated.session).toMatchObject({ truncation, max_output_tokens: 200, audio: { input: { noise_reduction: { type: 'far_field' } } } });
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ truncation: 'sometimes' }, 'session.truncation'],
+      [{ max_output_tokens: 0 }, 'session.max_output_tokens'],
+      [{ audio: { input: { noise_reduction: { type: 'loud' } } } }, 'session.audio.input.noise_reduction.type'],
+      [{ audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: -1 } } } }, 'session.audio.input.turn_detection.idle_timeout_ms'],
+    ];
+    for (const [session, param] of refusals) {
+      client.send({ type: 'session.update', event_id: `evt_${param}`, session: { type: 'realtime', ...session } });
+      const error = (await client.nextOfType('error')).error as Record<string, unknown>;
+      expect(error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_value', param, event_id: `evt_${param}` });
+    }
+    client.send({ type: 'response.create', event_id: 'evt_max', response: { max_output_tokens: 5000 } });
+    expect((await client.nextOfType('error')).error).toMatchObject({ code: 'invalid_value', param: 'response.max_output_tokens', message: expect.stringContaining('4096') });
+    // The refusals left the session as it was.
+    client.send({ type: 'session.update', session: { type: 'realtime' } });
+    expect((await client.nextOfType('session.updated')).session).toMatchObject({ truncation, max_output_tokens: 200 });
+    await client.close();
+  });
+
+  it('sends rate_limits.updated after each response.done, the response\'s tokens taken off what remains', async () => {
+    const client = await openSession();
+    const remaining: number[] = [];
+    const totals: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      client.send({ type: 'response.create', response: { output_modalities: ['text'] } });
+      const done = await client.nextOfType('response.done');
+      const limits = await client.nextOfType('rate_limits.updated');
+      expect(client.events.indexOf(limits)).toBe(client.events.indexOf(done) + 1);
+      totals.push((done.response as { usage: { total_tokens: number } }).usage.total_tokens);
+      const tokens = (limits.rate_limits as { name: string; limit: number; remaining: number; reset_seconds: number }[]).find((l) => l.name === 'tokens');
+      expect(tokens).toMatchObject({ limit: 40000, reset_seconds: expect.any(Number) });
+      remaining.push(tokens?.remaining ?? -1);
+    }
+    expect(remaining).toEqual([40000 - (totals[0] ?? 0), 40000 - (totals[0] ?? 0) - (totals[1] ?? 0)]);
+    await client.close();
+  });
+});
+
+describe('idle timeout and max_output_tokens with the real Agents SDK', () => {
+  it('idleTimeoutMs: after the NPC answers and the player stays silent, the NPC asks whether the player is still there', async () => {
+    const agent = new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(emu.blacksmith) });
+    const session = new RealtimeSession(agent, {
+      transport: 'websocket',
+      model: MODEL,
+      config: { outputModalities: ['text'], audio: { input: { turnDetection: { type: 'server_vad', idleTimeoutMs: 250 } } } },
+    });
+    const events: WireEvent[] = [];
+    session.on('transport_event', (event) => events.push(event as WireEvent));
+    await session.connect({ apiKey: emu.server.mintKey('blacksmith'), url: `${emu.server.wsUrl}?model=${MODEL}` });
+    const greeted = nextSessionEvent(session, 'agent_end', (args) => args[2] === emu.blacksmith.greeting);
+    const prompted = nextSessionEvent(session, 'agent_end', (args) => args[2] === 'Are you still there?', 15_000);
+    session.sendMessage('hello');
+    await greeted;
+    await prompted;
+    expect(events.some((e) => e.type === 'input_audio_buffer.timeout_triggered')).toBe(true);
+    session.close();
+  });
+
+  it('max_output_tokens through providerData: the answer is cut and response.done says why', async () => {
+    const agent = new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(emu.blacksmith) });
+    const session = new RealtimeSession(agent, {
+      transport: 'websocket',
+      model: MODEL,
+      config: { outputModalities: ['text'], providerData: { max_output_tokens: 4 }, audio: { input: { turnDetection: null } } },
+    });
+    const done = nextSessionEvent(session, 'transport_event', ([e]) => (e as WireEvent).type === 'response.done');
+    await session.connect({ apiKey: emu.server.mintKey('blacksmith'), url: `${emu.server.wsUrl}?model=${MODEL}` });
+    session.sendMessage('hello');
+    const [event] = (await done) as [WireEvent];
+    expect(responseOf(event)).toMatchObject({ status: 'incomplete', status_details: { type: 'incomplete', reason: 'max_output_tokens' } });
+    const text = (responseOf(event).output[0] as { content: { text: string }[] }).content[0]?.text ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(emu.blacksmith.greeting.startsWith(text)).toBe(true);
+    session.close();
+  });
+});
+

@@ -220,3 +220,32 @@ describe('ResponseRunner tool_choice', () => {
     expect(runner.busy).toBe(false);
   });
 });
+
+describe('ResponseRunner max_output_tokens', () => {
+  it('cuts an audio response at the limit: incomplete with max_output_tokens, usage within it, a transcript prefix', async () => {
+    const { runner, conversation, events } = setup();
+    const { done } = await runToEnd(runner, events, { max_output_tokens: 20 });
+    expect(done).toMatchObject({ status: 'incomplete', status_details: { type: 'incomplete', reason: 'max_output_tokens' }, max_output_tokens: 20 });
+    expect(done.usage?.output_tokens).toBeLessThanOrEqual(20);
+    expect(done.usage?.output_token_details.audio_tokens).toBeGreaterThan(0);
+    const item = done.output[0];
+    const part = item?.type === 'message' ? item.content[0] : undefined;
+    const transcript = part?.type === 'output_audio' ? part.transcript : '';
+    expect(item?.type === 'message' ? item.status : null).toBe('incomplete');
+    expect(transcript.length).toBeGreaterThan(0);
+    expect(transcript.length).toBeLessThan(blacksmith.greeting.length);
+    expect(blacksmith.greeting.startsWith(transcript)).toBe(true);
+    expect(conversation.entries[0]?.item).toMatchObject({ status: 'incomplete' });
+  });
+
+  it('cuts a text response and skips a tool call that no longer fits', async () => {
+    const { runner, events } = setup({ tools: [GIVE_ITEM] });
+    const text = await runToEnd(runner, events, { output_modalities: ['text'], max_output_tokens: 3, conversation: 'none', input: [userText('who are you')] });
+    expect(text.done).toMatchObject({ status: 'incomplete', output: [{ content: [{ type: 'output_text', text: 'Brom. I make' }] }] }); // 12 characters: 3 tokens; ' the' would make 4
+    const call = await runToEnd(runner, events, { output_modalities: ['text'], max_output_tokens: 10, conversation: 'none', input: [userText('give me a sword')] });
+    expect(call.done.status).toBe('incomplete');
+    expect(call.done.output.map((item) => item.type)).toEqual(['message']);
+    expect(call.events.some((e) => e.type.startsWith('response.function_call_arguments'))).toBe(false);
+  });
+});
+

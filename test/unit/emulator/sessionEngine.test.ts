@@ -27,20 +27,35 @@ afterAll(async () => {
   await disposePlayerSpeech();
 });
 
-function transcriptionEngine(initialSession?: Record<string, unknown>) {
+/** An engine for the blacksmith over `initialSession`, recording what it sends; `next` awaits an event by type. */
+function engineFor(initialSession: Record<string, unknown> | undefined, kind?: 'transcription') {
   const events: ServerEvent[] = [];
+  const waiters: { type: string; resolve: (e: ServerEvent) => void }[] = [];
   const engine = new SessionEngine({
-    send: (event) => events.push(event),
+    send: (event) => {
+      events.push(event);
+      for (const w of waiters.filter((w) => w.type === event.type)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    },
     audioOutput: websocketAudioOutput,
     tts: silentTts,
     stt,
     personas: () => personas,
     personaId: 'blacksmith',
     model: 'gpt-realtime',
-    kind: 'transcription',
     ...(initialSession ? { initialSession } : {}),
+    ...(kind ? { kind } : {}),
   });
+  const next = (type: ServerEvent['type']): Promise<ServerEvent> => new Promise((resolve) => waiters.push({ type, resolve }));
   engine.start();
+  return { engine, events, next };
+}
+
+/** A transcription session (`?intent=transcription`) for the blacksmith's grammar. */
+function transcriptionEngine(initialSession?: Record<string, unknown>) {
+  const { engine, events } = engineFor(initialSession, 'transcription');
   return { engine, events, types: () => events.map((e) => e.type) };
 }
 
@@ -102,3 +117,49 @@ describe('SessionEngine as a transcription session', () => {
     engine.close();
   });
 });
+
+describe('SessionEngine idle timeout and rate limits', () => {
+  const TEXT_VAD = (idleMs: number | null) => ({
+    type: 'realtime',
+    output_modalities: ['text'],
+    audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: idleMs } } },
+  });
+
+  it('after idle_timeout_ms of silence following a response: timeout_triggered, the silent item committed, and a prompt', async () => {
+    const { engine, events, next } = engineFor(TEXT_VAD(150));
+    engine.receive(JSON.stringify({ type: 'response.create' }));
+    await next('response.done');
+    const doneAt = performance.now();
+    const triggered = await next('input_audio_buffer.timeout_triggered');
+    expect(performance.now() - doneAt).toBeGreaterThanOrEqual(145);
+    const prompt = await next('response.done');
+    const from = events.indexOf(triggered);
+    expect(events.slice(from, from + 5).map((e) => e.type)).toEqual([
+      'input_audio_buffer.timeout_triggered',
+      'input_audio_buffer.committed',
+      'conversation.item.added',
+      'conversation.item.done',
+      'response.created',
+    ]);
+    expect(events[from + 1]).toMatchObject({ item_id: (triggered as { item_id: string }).item_id });
+    expect(prompt).toMatchObject({ response: { status: 'completed', output: [{ content: [{ type: 'output_text', text: 'Are you still there?' }] }] } });
+    engine.close();
+  });
+
+  it("sends rate_limits.updated after every response.done, with the response's tokens taken off", async () => {
+    const { engine, events, next } = engineFor(TEXT_VAD(null));
+    const doneSent = next('response.done');
+    const limitsSent = next('rate_limits.updated');
+    engine.receive(JSON.stringify({ type: 'response.create' }));
+    const [done, limits] = await Promise.all([doneSent, limitsSent]);
+    expect(events.indexOf(limits)).toBe(events.indexOf(done) + 1);
+    const total = done.type === 'response.done' ? (done.response.usage?.total_tokens ?? 0) : 0;
+    expect(total).toBeGreaterThan(0);
+    expect(limits).toMatchObject({ rate_limits: [{ name: 'requests', remaining: 4999 }, { name: 'tokens', remaining: 40000 - total }] });
+    // No idle timeout configured: nothing follows.
+    engine.receive(JSON.stringify({ type: 'session.update', session: { type: 'realtime' } }));
+    expect(events.at(-1)?.type).toBe('session.updated');
+    engine.close();
+  });
+});
+
