@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { KeyStore } from './keyStore.js';
 import { PROTOCOL_ERRORS, protocolError, restErrorBody, type RestErrorBody } from './realtime/protocolErrors.js';
-import { DEFAULT_MAX_INSTRUCTIONS_CHARS, defaultSession, mergeSession } from './realtime/SessionState.js';
+import { DEFAULT_MAX_INSTRUCTIONS_CHARS, initialSession, transcriptionPatchError } from './realtime/SessionState.js';
 
 /** OpenAI's REST error shape. */
 export type OpenAIErrorBody = RestErrorBody;
@@ -15,7 +15,7 @@ const ClientSecretRequestSchema = z.strictObject({
     .optional(),
   session: z
     .looseObject({
-      type: z.literal('realtime'),
+      type: z.enum(['realtime', 'transcription']),
       model: z.string().min(1).optional(),
     })
     .optional(),
@@ -51,7 +51,9 @@ export function issueClientSecret(
   }
   const ttlSeconds = parsed.data.expires_after?.seconds ?? 600;
   const requested = parsed.data.session ?? { type: 'realtime' as const };
-  const session = mergeSession(defaultSession(requested.model ?? options.defaultModel), requested);
+  const unknown = requested.type === 'transcription' ? transcriptionPatchError(requested) : null;
+  if (unknown) return { status: 400, body: restErrorBody(unknown) };
+  const session = initialSession(requested.type, requested.model ?? options.defaultModel, requested);
   const key = keyStore.issue(session, ttlSeconds, options.personaId);
   return { status: 200, body: { value: key.value, expires_at: key.expiresAt, session: { ...session, expires_at: key.expiresAt } } };
 }

@@ -14,6 +14,7 @@ import type { SessionRecorder } from './record/SessionRecorder.js';
 import type { SessionAdmission } from './SessionAdmission.js';
 import { PROTOCOL_ERRORS, errorFrame, protocolError, restErrorBody, type ProtocolError } from './realtime/protocolErrors.js';
 import { SessionEngine, type EngineLimits } from './realtime/SessionEngine.js';
+import type { SessionKind } from './realtime/SessionState.js';
 import { websocketAudioOutput } from './realtime/websocketAudioOutput.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 import type { RealtimeCalls } from './webrtc/RealtimeCalls.js';
@@ -134,6 +135,8 @@ interface OpenedSession {
   key: string;
   /** Null: a live session of the engine. */
   replay: ReplayedCassette | null;
+  /** `?intent=transcription`: a transcription session whatever the key was minted for. */
+  kind: SessionKind | undefined;
 }
 
 /**
@@ -141,6 +144,7 @@ interface OpenedSession {
  * to other listeners. Auth: `Authorization: Bearer` or the browser subprotocol `openai-insecure-api-key.<key>` (the
  * server then selects `realtime`); `ek_` keys must be valid in `keyStore` (401 otherwise) and start the session from
  * their minted config; a beta header/subprotocol gets `beta_api_shape_disabled` and close code 4000.
+ * `?intent=transcription` (or a key minted with `session.type: 'transcription'`) opens a transcription session.
  *
  * @example
  * const emulator = attachRealtimeEmulator(server, { keyStore, personas: () => map, tts, stt, acceptAnyBearer: true });
@@ -205,6 +209,11 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       return;
     }
     const netem = ownNetem.netem ?? opts.netem ?? null;
+    const intent = url.searchParams.get('intent');
+    if (intent !== null && intent !== 'transcription') {
+      refuse(socket, 400, 'Bad Request', PROTOCOL_ERRORS.invalidIntent(intent));
+      return;
+    }
     const checked = authenticate({ authorization: req.headers.authorization, protocols }, opts.keyStore, opts.acceptAnyBearer);
     if (!checked.ok) {
       log(`emulator: refused session: ${checked.reason} key`);
@@ -239,7 +248,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
           ws.close(4000, 'beta_api_shape_disabled');
           return;
         }
-        openSession(ws, { model, initialSession, personaId, netem, key, replay });
+        openSession(ws, { model, initialSession, personaId, netem, key, replay, kind: intent === 'transcription' ? 'transcription' : undefined });
       });
     if (!opts.replay || beta) {
       upgrade(null);
@@ -298,7 +307,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   };
 
   const openSession = (ws: WebSocket, opened: OpenedSession): void => {
-    const { model, initialSession, personaId, netem, key, replay } = opened;
+    const { model, initialSession, personaId, netem, key, replay, kind } = opened;
     const name = `s${++nextSession}`;
     sockets.add(ws);
     // Rehearsed network conditions: each direction goes through a delay line, and the socket may be cut at a set time.
@@ -370,11 +379,13 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
           log,
           ...(initialSession ? { initialSession } : {}),
           ...(personaId !== undefined ? { personaId } : {}),
+          ...(kind ? { kind } : {}),
           ...(opts.burstMs !== undefined ? { burstMs: opts.burstMs } : {}),
           ...(opts.speedFactor !== undefined ? { speedFactor: opts.speedFactor } : {}),
           ...opts.limits,
         });
-    log(`emulator: session ${name} opened (model ${model}${personaId ? `, persona ${personaId}` : ''})`);
+    const transcribing = engine instanceof SessionEngine && engine.config.type === 'transcription';
+    log(`emulator: session ${name} opened (${transcribing ? 'transcription' : `model ${model}`}${personaId ? `, persona ${personaId}` : ''})`);
     const handle = ([data, isBinary]: [RawData, boolean]): void => {
       lastActivity = performance.now();
       try {

@@ -46,6 +46,40 @@ export const FunctionToolSchema = z.looseObject({
 /** A tool entry: functions are modelled, other kinds (hosted MCP) are passed through. */
 export const ToolSchema = z.union([FunctionToolSchema, z.looseObject({ type: z.literal('mcp') })]);
 
+/**
+ * `tool_choice` of a session or a response: `auto`, `none` (never call a tool), `required` (call one) or one named
+ * function (`{type: 'function', name}`); hosted MCP choices pass through.
+ */
+export const ToolChoiceSchema = z.union(
+  [
+    z.enum(['auto', 'none', 'required']),
+    z.looseObject({ type: z.literal('function'), name: z.string().min(1) }),
+    z.looseObject({ type: z.literal('mcp'), server_label: z.string() }),
+  ],
+  { error: "expected 'auto', 'none', 'required' or {\"type\": \"function\", \"name\": \"…\"}" },
+);
+
+/** `max_output_tokens`: an integer from 1 to 4096, or `'inf'`; over it a response ends `incomplete`. */
+export const MaxOutputTokensSchema = z.union([z.number().int().min(1).max(4096), z.literal('inf')], {
+  error: "expected an integer between 1 and 4096, or 'inf'",
+});
+
+/**
+ * `truncation`: how the service drops old conversation when it outgrows the context (`auto`, `disabled`, or a
+ * retention ratio). The emulator's context never fills, so it only validates and echoes it.
+ */
+export const TruncationSchema = z.union(
+  [
+    z.enum(['auto', 'disabled']),
+    z.looseObject({
+      type: z.literal('retention_ratio'),
+      retention_ratio: z.number().min(0).max(1),
+      token_limits: z.looseObject({ post_instructions: z.number().int().min(1).optional() }).optional(),
+    }),
+  ],
+  { error: "expected 'auto', 'disabled' or {\"type\": \"retention_ratio\", \"retention_ratio\": 0.0–1.0}" },
+);
+
 /** The partial session config of `session.update` (GA shape; `type` is required by the GA API). */
 export const SessionUpdateConfigSchema = z.looseObject({
   type: z.enum(['realtime', 'transcription']),
@@ -53,10 +87,11 @@ export const SessionUpdateConfigSchema = z.looseObject({
   instructions: z.string().optional(),
   output_modalities: z.array(z.enum(['audio', 'text'])).min(1).max(1).optional(),
   tools: z.array(ToolSchema).optional(),
-  tool_choice: z
-    .union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), name: z.string() })])
-    .optional(),
-  max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
+  tool_choice: ToolChoiceSchema.optional(),
+  max_output_tokens: MaxOutputTokensSchema.optional(),
+  truncation: TruncationSchema.optional(),
+  /** Extra fields in server events; `item.input_audio_transcription.logprobs` adds logprobs to input transcriptions. */
+  include: z.array(z.enum(['item.input_audio_transcription.logprobs'])).nullable().optional(),
   voice: z.string().optional(),
   audio: z
     .looseObject({
@@ -65,7 +100,10 @@ export const SessionUpdateConfigSchema = z.looseObject({
           format: AudioFormatSchema.optional(),
           transcription: z.looseObject({ model: z.string().optional() }).nullable().optional(),
           turn_detection: TurnDetectionSchema.optional(),
-          noise_reduction: z.looseObject({ type: z.enum(['near_field', 'far_field']) }).nullable().optional(),
+          noise_reduction: z
+            .looseObject({ type: z.enum(['near_field', 'far_field']), strength: z.number().min(0).max(1).optional() })
+            .nullable()
+            .optional(),
         })
         .optional(),
       output: z
@@ -129,16 +167,25 @@ export const ClientItemSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A reference to a conversation item in `response.input`. */
+export const ItemReferenceSchema = z.looseObject({ type: z.literal('item_reference'), id: z.string().min(1) });
+
+/** One element of `response.input`: an item, or a reference to one in the conversation. */
+export const ResponseInputSchema = z.union([ItemReferenceSchema, ClientItemSchema], {
+  error: "expected an item (message, function_call, function_call_output) or {\"type\": \"item_reference\", \"id\": \"…\"}",
+});
+
 /** `response.create`'s optional `response` parameters. */
 export const ResponseParamsSchema = z.looseObject({
   instructions: z.string().optional(),
   output_modalities: z.array(z.enum(['audio', 'text'])).min(1).max(1).optional(),
   conversation: z.union([z.enum(['auto', 'none']), z.string()]).optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
-  max_output_tokens: z.union([z.number().int().min(1).max(4096), z.literal('inf')]).optional(),
+  max_output_tokens: MaxOutputTokensSchema.optional(),
   tools: z.array(ToolSchema).optional(),
-  tool_choice: z.unknown().optional(),
-  input: z.array(z.unknown()).optional(),
+  tool_choice: ToolChoiceSchema.optional(),
+  /** The response's own context instead of the conversation: items, or references to conversation items. */
+  input: z.array(ResponseInputSchema).optional(),
   audio: z
     .looseObject({
       output: z.looseObject({ format: AudioFormatSchema.optional(), voice: z.string().optional() }).optional(),
@@ -237,6 +284,10 @@ export type ClientItem = z.output<typeof ClientItemSchema>;
 export type ClientContentPart = z.output<typeof ContentPartSchema>;
 /** The validated partial config of a `session.update`. */
 export type SessionUpdateConfig = z.output<typeof SessionUpdateConfigSchema>;
+/** A validated `tool_choice`. */
+export type ToolChoice = z.output<typeof ToolChoiceSchema>;
+/** A validated element of `response.input`. */
+export type ResponseInput = z.output<typeof ResponseInputSchema>;
 /** The validated `response` parameters of a `response.create`. */
 export type ResponseParams = z.output<typeof ResponseParamsSchema>;
 

@@ -69,6 +69,14 @@ export interface ServerResponse {
   metadata: Record<string, string> | null;
 }
 
+/** One token's log probability in an input transcription event (`include: ['item.input_audio_transcription.logprobs']`). */
+export interface TranscriptionLogprob {
+  token: string;
+  /** The token's UTF-8 bytes. */
+  bytes: number[];
+  logprob: number;
+}
+
 /** The `error` object of an `error` event. */
 export interface ServerErrorDetail {
   type: 'invalid_request_error' | 'server_error';
@@ -98,13 +106,14 @@ export type ServerEventBody =
   | { type: 'conversation.item.retrieved'; item: ServerItem }
   | { type: 'conversation.item.deleted'; item_id: string }
   | { type: 'conversation.item.truncated'; item_id: string; content_index: number; audio_end_ms: number }
-  | { type: 'conversation.item.input_audio_transcription.delta'; item_id: string; content_index: number; delta: string }
+  | { type: 'conversation.item.input_audio_transcription.delta'; item_id: string; content_index: number; delta: string; logprobs?: TranscriptionLogprob[] }
   | {
       type: 'conversation.item.input_audio_transcription.completed';
       item_id: string;
       content_index: number;
       transcript: string;
       usage: { type: 'duration'; seconds: number };
+      logprobs?: TranscriptionLogprob[];
     }
   | {
       type: 'conversation.item.input_audio_transcription.failed';
@@ -116,6 +125,8 @@ export type ServerEventBody =
   | { type: 'input_audio_buffer.cleared' }
   | { type: 'input_audio_buffer.speech_started'; item_id: string; audio_start_ms: number }
   | { type: 'input_audio_buffer.speech_stopped'; item_id: string; audio_end_ms: number }
+  | { type: 'input_audio_buffer.timeout_triggered'; item_id: string; audio_start_ms: number; audio_end_ms: number }
+  | { type: 'rate_limits.updated'; rate_limits: { name: 'requests' | 'tokens'; limit: number; remaining: number; reset_seconds: number }[] }
   | { type: 'output_audio_buffer.started'; response_id: string }
   | { type: 'output_audio_buffer.stopped'; response_id: string }
   | { type: 'output_audio_buffer.cleared'; response_id: string }

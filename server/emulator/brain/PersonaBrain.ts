@@ -10,12 +10,15 @@ export type BrainInput =
   | { kind: 'text'; text: string }
   /** The player spoke but nothing in the grammar was recognised. */
   | { kind: 'unintelligible' }
+  /** The player stayed silent for the server VAD's `idle_timeout_ms` after the NPC spoke. */
+  | { kind: 'idle' }
   /** The game returned the output of a tool call the brain made. */
   | { kind: 'tool_result'; intent: Intent | undefined; output: string };
 
 /** Why the brain said what it said (for logs and tests). */
 export type BrainReason =
   | 'greeting'
+  | 'idle'
   | 'farewell'
   | 'courtesy'
   | 'help'
@@ -30,7 +33,8 @@ export type BrainReason =
 export interface BrainDecision {
   reason: BrainReason;
   say: string | null;
-  toolCall: { name: string; arguments: string; intent: Intent } | null;
+  /** `intent`: the persona intent behind the call, whose result template speaks the output (none for a forced call). */
+  toolCall: { name: string; arguments: string; intent: Intent | undefined } | null;
 }
 
 const GREETINGS = ['hello', 'hi', 'hey', 'greetings', 'good morning', 'good afternoon', 'good evening', 'good day', 'howdy', 'hail'];
@@ -43,6 +47,8 @@ const NO = ['no', 'nope', 'no thanks', 'no thank you', 'not now'];
 const HELP = ['help', 'what can i ask', 'what can you do', 'what can i say'];
 /** Replies to the common phrases the recognizer always knows (grammar.ts COMMON_PHRASES); personas have no field for them. */
 const COURTESY = { thanks: 'You are welcome.', yes: 'Good.', no: 'As you wish.' } as const;
+/** What an NPC says when the player has said nothing for the idle timeout (personas have no field for it). */
+export const IDLE_PROMPT = 'Are you still there?';
 
 /** Whether `phrase` occurs in `text` as whole words (both already normalised). */
 function containsPhrase(text: string, phrase: string): boolean {
@@ -163,7 +169,7 @@ export class PersonaBrain {
    */
   warmLines(): string[] {
     const p = this.persona;
-    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, `I am ${p.displayName}.`, ...Object.values(COURTESY), this.helpLine()];
+    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, IDLE_PROMPT, `I am ${p.displayName}.`, ...Object.values(COURTESY), this.helpLine()];
     for (const intent of p.intents) {
       if (intent.say) lines.push(intent.say);
       if (intent.resultTemplate) lines.push(fillResultTemplate(intent.resultTemplate, '', intent.tool?.arguments ?? {}));
@@ -180,6 +186,8 @@ export class PersonaBrain {
         return { reason: 'greeting', say: p.greeting, toolCall: null };
       case 'unintelligible':
         return { reason: 'fallback', say: p.fallback, toolCall: null };
+      case 'idle':
+        return { reason: 'idle', say: IDLE_PROMPT, toolCall: null };
       case 'tool_result': {
         // A failed tool reports `{"error": "…"}` (the plugin's tool-error format): say so rather than the success line.
         const failure = toolError(input.output);

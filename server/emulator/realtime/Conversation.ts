@@ -1,6 +1,6 @@
 import { pcm16Bytes } from '../../../plugin/shared/pcm16.js';
 import type { ClientContentPart, ClientItem } from '../../../plugin/shared/protocol/clientEvents.js';
-import type { ServerContentPart, ServerEventBody, ServerItem } from '../../../plugin/shared/protocol/serverEvents.js';
+import type { ServerContentPart, ServerEventBody, ServerItem, TranscriptionLogprob } from '../../../plugin/shared/protocol/serverEvents.js';
 import type { PlaybackPosition } from './AudioOutput.js';
 import { bytesToMs, msToBytes, type FormatKind } from './audioFormats.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
@@ -44,6 +44,14 @@ function producedMs(entry: ConversationEntry): number {
 
 const tokensOfText = (text: string): number => Math.ceil(text.length / 4);
 
+/**
+ * The log probability of one transcribed token: 0 (certain), since the grammar decoder either recognises a whole phrase
+ * or rejects the utterance and reports no per-word confidence; `bytes` are the token's UTF-8 bytes, as the API gives.
+ */
+function tokenLogprob(token: string): TranscriptionLogprob {
+  return { token, bytes: [...Buffer.from(token, 'utf8')], logprob: 0 };
+}
+
 /** Deep copy of an item for an event, so later mutation of the stored item cannot change what was "sent". */
 const snapshot = (item: ServerItem): ServerItem => structuredClone(item);
 
@@ -64,7 +72,8 @@ function convertPart(part: ClientContentPart, audio: Uint8Array[]): ServerConten
   }
 }
 
-function serverItem(id: string, item: ClientItem, audio: Uint8Array[]): ServerItem {
+/** A client item as the server reports it, with id `id`; its input audio bytes, if any, are pushed to `audio`. */
+export function itemFromClient(id: string, item: ClientItem, audio: Uint8Array[]): ServerItem {
   switch (item.type) {
     case 'message':
       return { id, object: 'realtime.item', type: 'message', role: item.role, status: 'completed', content: item.content.map((part) => convertPart(part, audio)) };
@@ -137,7 +146,7 @@ export class Conversation {
     if (this.find(id)) return PROTOCOL_ERRORS.itemExists(id);
     if (previousItemId && previousItemId !== 'root' && !this.find(previousItemId)) return PROTOCOL_ERRORS.previousItemMissing(previousItemId);
     const audio: Uint8Array[] = [];
-    const entry: ConversationEntry = { item: serverItem(id, item, audio), fromResponse: false, audio, audioFormat: 'pcm' };
+    const entry: ConversationEntry = { item: itemFromClient(id, item, audio), fromResponse: false, audio, audioFormat: 'pcm' };
     this.insert(entry, previousItemId);
     this.capStoredAudio();
     this.announce(entry);
@@ -163,8 +172,11 @@ export class Conversation {
     return entry;
   }
 
-  /** Reports the transcription of a user audio item (`heard` null: the audio was unintelligible). */
-  transcribe(entry: ConversationEntry, heard: string | null, seconds: number): void {
+  /**
+   * Reports the transcription of a user audio item (`heard` null: the audio was unintelligible), word by word;
+   * `logprobs` adds the `logprobs` of each delta and of the whole transcript (`include` asked for them).
+   */
+  transcribe(entry: ConversationEntry, heard: string | null, seconds: number, options: { logprobs?: boolean } = {}): void {
     const itemId = entry.item.id;
     const emit = this.options.emit;
     if (heard === null) {
@@ -177,9 +189,16 @@ export class Conversation {
       return;
     }
     const words = heard.split(' ').filter((w) => w !== '');
-    words.forEach((word, i) => {
-      emit({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta: i === 0 ? word : ` ${word}` });
-    });
+    const deltas = words.map((word, i) => (i === 0 ? word : ` ${word}`));
+    for (const delta of deltas) {
+      emit({
+        type: 'conversation.item.input_audio_transcription.delta',
+        item_id: itemId,
+        content_index: 0,
+        delta,
+        ...(options.logprobs ? { logprobs: [tokenLogprob(delta)] } : {}),
+      });
+    }
     if (entry.item.type === 'message') entry.item.content[0] = { type: 'input_audio', transcript: heard };
     emit({
       type: 'conversation.item.input_audio_transcription.completed',
@@ -187,6 +206,7 @@ export class Conversation {
       content_index: 0,
       transcript: heard,
       usage: { type: 'duration', seconds: Math.round(seconds * 100) / 100 },
+      ...(options.logprobs ? { logprobs: deltas.map(tokenLogprob) } : {}),
     });
   }
 
@@ -299,10 +319,10 @@ export class Conversation {
     if (entry.producedBytes <= this.storedAudioCap) entry.audio.push(chunk);
   }
 
-  /** Estimated input tokens of a response: the instructions and every item's text. */
-  inputTokens(instructions: string): number {
+  /** Estimated input tokens of a response: the instructions and every item's text (`items`: its own input instead). */
+  inputTokens(instructions: string, items: readonly Pick<ConversationEntry, 'item'>[] = this.list): number {
     let tokens = tokensOfText(instructions);
-    for (const { item } of this.list) {
+    for (const { item } of items) {
       if (item.type === 'message') {
         for (const part of item.content) {
           if (part.type === 'input_text' || part.type === 'output_text') tokens += tokensOfText(part.text);

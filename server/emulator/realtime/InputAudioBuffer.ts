@@ -171,6 +171,23 @@ export class InputAudioBuffer {
     return null;
   }
 
+  /** Milliseconds of input audio received since the session opened: the clock of `audio_start_ms` / `audio_end_ms`. */
+  get positionMs(): number {
+    return ms(this.inputSamples);
+  }
+
+  /**
+   * Commits what is buffered, silence the VAD heard no speech in, as the turn of an idle timeout (no recognition:
+   * nothing was said). Empty when the client streamed no audio.
+   */
+  commitSilence(): CommittedTurn {
+    const pcm = concatPcm16(this.buffer);
+    this.buffer = [];
+    this.bufferStart = this.inputSamples;
+    this.bufferSamples = 0;
+    return { itemId: newId('item'), pcm, heard: '', detected: false };
+  }
+
   /** `input_audio_buffer.clear`: drops the buffered audio and any speech in progress. */
   clear(): void {
     this.buffer = [];

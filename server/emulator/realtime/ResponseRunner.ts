@@ -2,16 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { pcm16FromBytes } from '../../../plugin/shared/pcm16.js';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
-import type { ResponseParams } from '../../../plugin/shared/protocol/clientEvents.js';
+import type { ResponseInput, ResponseParams } from '../../../plugin/shared/protocol/clientEvents.js';
 import type { ServerItem, ServerResponse, ServerUsage } from '../../../plugin/shared/protocol/serverEvents.js';
 import type { BrainDecision, BrainInput, PersonaBrain } from '../brain/PersonaBrain.js';
+import { enforceToolChoice, resolveToolChoice, toolsAllowed } from '../brain/toolChoice.js';
 import { DEFAULT_MAX_UTTERANCE_CHARS, splitUtterances } from '../speech/sentences.js';
 import { SAMPLE_RATE_HZ, type TextToSpeech } from '../speech/types.js';
 import { bytesToMs, encodeOutput, formatKind, type FormatKind } from './audioFormats.js';
 import type { AudioOutput, ServerEventSink } from './AudioOutput.js';
-import type { Conversation, ConversationEntry } from './Conversation.js';
+import { itemFromClient, type Conversation, type ConversationEntry } from './Conversation.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
-import { newId, type SessionView } from './SessionState.js';
+import { functionToolNames, newId, toolChoiceError, type SessionView } from './SessionState.js';
 
 const CHUNK_MS = 50;
 
@@ -30,8 +31,8 @@ export interface ResponseRunnerOptions {
   conversation: Conversation;
   /** The session's current config. */
   session: () => SessionView;
-  /** The persona to answer as (read at every response). */
-  persona: () => SpeakingPersona;
+  /** The persona to answer as, given the response's instructions (read at every response). */
+  persona: (instructions: string) => SpeakingPersona;
   tts: TextToSpeech;
   output: AudioOutput;
   /** Audio sent at once at the start of a response before pacing starts (default 300 ms). */
@@ -40,7 +41,24 @@ export interface ResponseRunnerOptions {
   speedFactor?: number;
   /** Longest text synthesized in one TTS call (default 300 characters); longer sentences are split. */
   maxUtteranceChars?: number;
+  /** Runs after every `response.done` (rate limits, the idle timeout wait). */
+  finished?: (ended: FinishedResponse) => void;
   log?: (line: string) => void;
+}
+
+/** A response that just ended, as {@link ResponseRunnerOptions.finished} reports it. */
+export interface FinishedResponse {
+  response: ServerResponse;
+  /** It belonged to the conversation (not out-of-band). */
+  conversation: boolean;
+  /** How much of its audio is still to be heard: produced faster than real time, it plays on after `response.done`. */
+  playbackRemainingMs: number;
+}
+
+/** Why the emulator itself started a response (none: the client asked, or a VAD turn ended). */
+export interface ResponseCause {
+  /** The server VAD's `idle_timeout_ms` passed with no speech: the NPC prompts the player. */
+  idleTimeout?: boolean;
 }
 
 /** The active response, while it runs. */
@@ -60,9 +78,13 @@ interface ContentProgress {
   audioMs: number;
 }
 
+/** What a response answers: the conversation's items, or its own `input` (out-of-band); `heard` for user audio. */
+type ContextEntry = Pick<ConversationEntry, 'item' | 'heard'>;
+
 interface Run {
   id: string;
   response: ServerResponse;
+  /** Its items join the conversation (`conversation: 'auto'`); out-of-band ones (`'none'`) do not. */
   conversation: boolean;
   kind: 'audio' | 'text';
   format: FormatKind;
@@ -70,6 +92,10 @@ interface Run {
   current: ContentProgress | null;
   outputTextTokens: number;
   outputAudioMs: number;
+  /** When its first audio went out (performance.now()), or -1. */
+  audioStartedAt: number;
+  /** `max_output_tokens` of the response: over it the response ends `incomplete`. */
+  maxOutputTokens: number | 'inf';
   inputTokens: number;
   finished: boolean;
   done: Promise<ServerResponse>;
@@ -86,13 +112,17 @@ function chunkOfPcm(pcm: Int16Array, c: number, chunks: number): Int16Array {
 }
 
 /**
- * Runs a session's responses, one at a time: asks the persona brain what to say, streams the audio (or text) and
- * function calls with the GA event sequence of realtime-protocol.md §3.6, and ends every response with
- * `response.done` (completed, cancelled or failed).
+ * Runs a session's responses: asks the persona brain what to say, streams the audio (or text) and function calls with
+ * the GA event sequence of realtime-protocol.md §3.6, and ends every response with `response.done` (completed,
+ * cancelled or failed). One response at a time writes to the conversation; out-of-band ones (`conversation: 'none'`)
+ * answer their own `input` and may run beside it.
  */
 export class ResponseRunner {
   private readonly options: ResponseRunnerOptions;
+  /** The response writing to the conversation, if any. */
   private run: Run | null = null;
+  /** Every running response, the conversation's and out-of-band ones. */
+  private readonly runs = new Set<Run>();
   private closed = false;
   private producedAudio = false;
   /** Tool calls the brain made, by call id, so the tool's output is spoken with the intent's template. */
@@ -102,10 +132,21 @@ export class ResponseRunner {
     this.options = options;
   }
 
-  /** The running response, or null. */
+  /** The running response of the conversation, or null (out-of-band responses are not it). */
   get active(): ResponseHandle | null {
     const run = this.run;
     return run ? this.handle(run) : null;
+  }
+
+  /** Whether any response runs, the conversation's or out-of-band. */
+  get busy(): boolean {
+    return this.runs.size > 0;
+  }
+
+  /** A running response (of the conversation or out-of-band) by id. */
+  find(responseId: string): ResponseHandle | null {
+    for (const run of this.runs) if (run.id === responseId) return this.handle(run);
+    return null;
   }
 
   /** The conversation entry the active response is generating (it may not be deleted or lose its audio). */
@@ -123,13 +164,26 @@ export class ResponseRunner {
     return splitUtterances(text, this.options.maxUtteranceChars ?? DEFAULT_MAX_UTTERANCE_CHARS);
   }
 
-  /** `response.create`: starts a response, or returns the error when one is already active. */
-  create(params: ResponseParams | undefined): { ok: true; response: ResponseHandle } | { ok: false; error: RealtimeError } {
-    if (this.run) return { ok: false, error: PROTOCOL_ERRORS.responseActive(this.run.id) };
-    const { persona, brain } = this.options.persona();
+  /**
+   * `response.create`: starts a response, or returns the error when its parameters are refused or the conversation
+   * already has an active response (an out-of-band one may start beside it).
+   */
+  create(params: ResponseParams | undefined, cause: ResponseCause = {}): { ok: true; response: ResponseHandle } | { ok: false; error: RealtimeError } {
+    const conversation = params?.conversation !== 'none';
+    if (conversation && this.run) return { ok: false, error: PROTOCOL_ERRORS.responseActive(this.run.id) };
     const session = this.options.session();
-    const input = this.brainInput();
-    const decision = brain.decide(input, session.toolNames);
+    const context = params?.input === undefined ? { ok: true as const, entries: null } : this.resolveInput(params.input);
+    if (!context.ok) return context;
+    const toolNames = params?.tools === undefined ? session.toolNames : functionToolNames(params.tools);
+    const choiceParam = params?.tool_choice === undefined ? 'session.tool_choice' : 'response.tool_choice';
+    const wireChoice = params?.tool_choice ?? session.toolChoice;
+    const badChoice = toolChoiceError(wireChoice, toolNames, choiceParam);
+    if (badChoice) return { ok: false, error: badChoice };
+    const instructions = params?.instructions ?? session.instructions;
+    const { persona, brain } = this.options.persona(instructions);
+    const input: BrainInput = cause.idleTimeout ? { kind: 'idle' } : this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
+    const choice = resolveToolChoice(wireChoice);
+    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, toolNames)), choice, [...toolNames], persona);
     if (input.kind === 'tool_result') {
       // One spoken result per call: a second response.create after it greets instead of repeating.
       for (const [callId, call] of this.pendingCalls) if (call.intent === input.intent) this.pendingCalls.delete(callId);
@@ -143,7 +197,7 @@ export class ResponseRunner {
     // Start synthesizing the first sentence before anything else: it bounds the time to first audio.
     const first = kind === 'audio' && sentences[0] !== undefined ? this.options.tts.synthesize(sentences[0], persona.localVoice) : null;
     first?.catch(() => undefined);
-    const conversation = params?.conversation !== 'none';
+    const maxOutputTokens = params?.max_output_tokens ?? session.maxOutputTokens;
     const id = newId('resp');
     let resolve: (response: ServerResponse) => void = () => {};
     const done = new Promise<ServerResponse>((r) => (resolve = r));
@@ -157,7 +211,7 @@ export class ResponseRunner {
         output: [],
         conversation_id: conversation ? this.options.conversation.id : null,
         output_modalities: [kind],
-        max_output_tokens: params?.max_output_tokens ?? session.maxOutputTokens,
+        max_output_tokens: maxOutputTokens,
         audio: { output: { format: structuredClone(format), voice } },
         usage: null,
         metadata: params?.metadata ?? null,
@@ -169,12 +223,15 @@ export class ResponseRunner {
       current: null,
       outputTextTokens: 0,
       outputAudioMs: 0,
-      inputTokens: this.options.conversation.inputTokens(session.instructions),
+      audioStartedAt: -1,
+      maxOutputTokens,
+      inputTokens: this.options.conversation.inputTokens(instructions, context.entries ?? undefined),
       finished: false,
       done,
       resolve,
     };
-    this.run = run;
+    if (conversation) this.run = run;
+    this.runs.add(run);
     const handle = this.handle(run);
     this.options.log?.(`emulator: response ${run.id} (${persona.id}): ${decision.reason}`);
     this.options.emit({ type: 'response.created', response: structuredClone(run.response) });
@@ -190,20 +247,25 @@ export class ResponseRunner {
     return { ok: true, response: handle };
   }
 
-  /** Cancels the active response, if any; returns its id. */
+  /** Cancels the conversation's active response, if any (out-of-band ones run on); returns its id. */
   cancel(reason: CancelReason): string | null {
     const run = this.run;
     if (!run) return null;
-    this.finishContent(run, 'incomplete');
-    this.finish(run, 'cancelled', { type: 'cancelled', reason });
+    this.cancelRun(run, reason);
     return run.id;
   }
 
   /** Stops all work without further events. Safe to call twice. */
   close(): void {
     this.closed = true;
-    if (this.run) this.run.finished = true;
+    for (const run of this.runs) run.finished = true;
+    this.runs.clear();
     this.run = null;
+  }
+
+  private cancelRun(run: Run, reason: CancelReason): void {
+    this.finishContent(run, 'incomplete');
+    this.finish(run, 'cancelled', { type: 'cancelled', reason });
   }
 
   private handle(run: Run): ResponseHandle {
@@ -211,14 +273,32 @@ export class ResponseRunner {
       id: run.id,
       done: run.done,
       cancel: (reason) => {
-        if (this.run === run) this.cancel(reason);
+        if (this.runs.has(run)) this.cancelRun(run, reason);
       },
     };
   }
 
-  /** What the player said since the last response, as brain input. */
-  private brainInput(): BrainInput {
-    for (const entry of this.options.conversation.sinceLastResponse()) {
+  /**
+   * A response's own `input`: its items as the server reports them, and references resolved to the conversation's
+   * items (with what the recognizer heard of user audio); an unknown reference is an error.
+   */
+  private resolveInput(input: readonly ResponseInput[]): { ok: true; entries: ContextEntry[] } | { ok: false; error: RealtimeError } {
+    const entries: ContextEntry[] = [];
+    for (const [index, element] of input.entries()) {
+      if (element.type === 'item_reference') {
+        const entry = this.options.conversation.find(element.id);
+        if (!entry) return { ok: false, error: PROTOCOL_ERRORS.inputItemNotFound(element.id, index) };
+        entries.push({ item: structuredClone(entry.item), ...(entry.heard !== undefined ? { heard: entry.heard } : {}) });
+      } else {
+        entries.push({ item: itemFromClient(element.id ?? newId('item'), element, []) });
+      }
+    }
+    return { ok: true, entries };
+  }
+
+  /** What the player said last in `context` (oldest first), as brain input. */
+  private brainInput(context: readonly ContextEntry[]): BrainInput {
+    for (const entry of [...context].reverse()) {
       const item = entry.item;
       if (item.type === 'function_call_output') {
         return { kind: 'tool_result', intent: this.pendingCalls.get(item.call_id)?.intent, output: item.output };
@@ -241,9 +321,9 @@ export class ResponseRunner {
     return { kind: 'none' };
   }
 
-  /** Whether the run is still the live one (cancellation and close end it synchronously, from other events). */
+  /** Whether the run still runs (cancellation and close end it synchronously, from other events). */
   private live(run: Run): boolean {
-    return !run.finished && !this.closed && this.run === run;
+    return !run.finished && !this.closed && this.runs.has(run);
   }
 
   private addOutputItem(run: Run, item: ServerItem): ConversationEntry {
@@ -270,6 +350,7 @@ export class ResponseRunner {
     }
     if (decision.toolCall) {
       const call = decision.toolCall;
+      if (this.exceeds(run, call.arguments, run.outputAudioMs)) return this.stopAtLimit(run);
       const callId = `call_${randomBytes(8).toString('hex')}`;
       const item: ServerItem = { id: newId('item'), object: 'realtime.item', type: 'function_call', status: 'in_progress', call_id: callId, name: call.name, arguments: '' };
       const outputIndex = run.response.output.length;
@@ -301,6 +382,7 @@ export class ResponseRunner {
     if (run.kind === 'text') {
       for (const word of words(sentences.join(' '))) {
         const delta = progress.transcript === '' ? word : ` ${word}`;
+        if (this.exceeds(run, progress.transcript + delta, 0)) return this.stopAtLimit(run);
         progress.transcript += delta;
         emit({ type: 'response.output_text.delta', ...ref, delta });
       }
@@ -328,21 +410,24 @@ export class ResponseRunner {
       let wordsSent = 0;
       for (let c = 0; c < chunks; c++) {
         const upTo = Math.ceil(((c + 1) / chunks) * sentenceWords.length);
-        if (upTo > wordsSent) {
-          const piece = sentenceWords.slice(wordsSent, upTo).join(' ');
-          const delta = progress.transcript === '' ? piece : ` ${piece}`;
+        const piece = upTo > wordsSent ? sentenceWords.slice(wordsSent, upTo).join(' ') : '';
+        const delta = piece === '' ? '' : progress.transcript === '' ? piece : ` ${piece}`;
+        const chunk = bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes);
+        const chunkMs = bytesToMs(chunk.length, run.format);
+        // The model stops mid-sentence at max_output_tokens: nothing of this step goes out.
+        if (this.exceeds(run, progress.transcript + delta, run.outputAudioMs + chunkMs)) return this.stopAtLimit(run);
+        if (delta !== '') {
           wordsSent = upTo;
           progress.transcript += delta;
           emit({ type: 'response.output_audio_transcript.delta', ...ref, delta });
         }
-        const chunk = bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes);
         if (chunk.length === 0) continue;
         conversation.storeProducedAudio(entry, chunk);
-        const chunkMs = bytesToMs(chunk.length, run.format);
         progress.audioMs += chunkMs;
         run.outputAudioMs += chunkMs;
         this.producedAudio = true;
         if (startedAt < 0) startedAt = performance.now();
+        if (run.audioStartedAt < 0) run.audioStartedAt = startedAt;
         const chunkPcm = run.format === 'pcm' ? pcm16FromBytes(chunk) : chunkOfPcm(pcm, c, chunks);
         output.write({ responseId: run.id, itemId: item.id, outputIndex, contentIndex: 0, bytes: chunk, pcm: chunkPcm }, emit);
         // Faster than real time after an initial burst, like the service; always yield so other sessions run.
@@ -354,6 +439,21 @@ export class ResponseRunner {
       }
     }
     this.finishContent(run, 'completed');
+  }
+
+  /**
+   * Whether the response would go over its `max_output_tokens` with `transcript` as the content in progress and
+   * `audioMs` of audio in all (tokens as in its usage: text at 4 characters, audio at 50 ms a token).
+   */
+  private exceeds(run: Run, transcript: string, audioMs: number): boolean {
+    if (run.maxOutputTokens === 'inf') return false;
+    return run.outputTextTokens + tokensOfText(transcript) + Math.ceil(audioMs / 50) > run.maxOutputTokens;
+  }
+
+  /** Ends the response where `max_output_tokens` cut it: its content incomplete, the response `incomplete`. */
+  private stopAtLimit(run: Run): void {
+    this.finishContent(run, 'incomplete');
+    this.finish(run, 'incomplete', { type: 'incomplete', reason: 'max_output_tokens' });
   }
 
   /** Ends the content in progress (normally or because the response was cancelled) with its done events. */
@@ -385,6 +485,7 @@ export class ResponseRunner {
   private finish(run: Run, status: ServerResponse['status'], details: ServerResponse['status_details']): void {
     if (run.finished) return;
     run.finished = true;
+    this.runs.delete(run);
     if (this.run === run) this.run = null;
     const outputAudioTokens = Math.ceil(run.outputAudioMs / 50);
     const usage: ServerUsage = {
@@ -406,6 +507,8 @@ export class ResponseRunner {
     // A buffered output reports `output_audio_buffer.stopped` when the last queued frame has actually gone out.
     if (run.outputAudioMs > 0) this.options.output.end(run.id);
     this.options.emit({ type: 'response.done', response: structuredClone(run.response) });
+    const heardMs = run.audioStartedAt < 0 ? 0 : performance.now() - run.audioStartedAt;
+    this.options.finished?.({ response: run.response, conversation: run.conversation, playbackRemainingMs: Math.max(0, run.outputAudioMs - heardMs) });
     run.resolve(structuredClone(run.response));
   }
 }

@@ -7,9 +7,11 @@ import type { AudioOutput } from './AudioOutput.js';
 import { Conversation } from './Conversation.js';
 import { InputAudioBuffer, type CommittedTurn } from './InputAudioBuffer.js';
 import { PROTOCOL_ERRORS, errorEvent, type RealtimeError } from './protocolErrors.js';
-import { ResponseRunner } from './ResponseRunner.js';
+import { IdleTimeout } from './IdleTimeout.js';
+import { RateLimits } from './RateLimits.js';
+import { ResponseRunner, type FinishedResponse } from './ResponseRunner.js';
 import { SessionPersona } from './sessionPersona.js';
-import { SessionState, type WireSession } from './SessionState.js';
+import { SessionState, type SessionKind, type WireSession } from './SessionState.js';
 
 /** Options of {@link SessionEngine}. */
 export interface SessionEngineOptions {
@@ -23,6 +25,8 @@ export interface SessionEngineOptions {
   personas: () => PersonaMap;
   /** Session config to start from (e.g. the one an `ek_` key was minted with). */
   initialSession?: Record<string, unknown>;
+  /** The kind of session (default: the initial config's `type`); `?intent=transcription` asks for transcription. */
+  kind?: SessionKind;
   /** Persona bound to the session's key. */
   personaId?: string;
   /** The session's model; fixed for its lifetime. */
@@ -49,6 +53,19 @@ export interface SessionEngineOptions {
   log?: (line: string) => void;
 }
 
+/** The client events a transcription session takes: its input audio, its config, and reading or deleting its items. */
+const TRANSCRIPTION_EVENTS: ReadonlySet<ClientEvent['type']> = new Set([
+  'session.update',
+  'input_audio_buffer.append',
+  'input_audio_buffer.commit',
+  'input_audio_buffer.clear',
+  'conversation.item.retrieve',
+  'conversation.item.delete',
+]);
+
+/** Client events that end the silence the idle timeout waits for. */
+const ACTIVITY_EVENTS: ReadonlySet<ClientEvent['type']> = new Set(['conversation.item.create', 'input_audio_buffer.commit', 'response.create']);
+
 /** The caps an endpoint passes on to every engine it creates (WebSocket and WebRTC alike). */
 export type EngineLimits = Pick<SessionEngineOptions, 'maxInstructionsChars' | 'maxUtteranceChars' | 'maxStoredAudioBytes'>;
 
@@ -71,6 +88,8 @@ export class SessionEngine {
   private readonly input: InputAudioBuffer;
   private readonly responses: ResponseRunner;
   private readonly output: AudioOutput;
+  private readonly idle: IdleTimeout;
+  private readonly rateLimits = new RateLimits();
   private closed = false;
   private started = false;
   private readonly eventPrefix = `event_${randomBytes(6).toString('hex')}`;
@@ -83,6 +102,7 @@ export class SessionEngine {
     this.state = new SessionState({
       model: options.model,
       ...(options.initialSession ? { initial: options.initialSession } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
       ...(options.maxInstructionsChars !== undefined ? { maxInstructionsChars: options.maxInstructionsChars } : {}),
     });
     this.persona = new SessionPersona({ personas: options.personas, ...(options.personaId !== undefined ? { personaId: options.personaId } : {}) });
@@ -96,13 +116,18 @@ export class SessionEngine {
       emit,
       conversation: this.conversation,
       session: () => this.state.view,
-      persona: () => this.persona.current(this.state.view.instructions),
+      persona: (instructions) => this.persona.current(instructions),
       tts: options.tts,
       output: this.output,
       ...(options.burstMs !== undefined ? { burstMs: options.burstMs } : {}),
       ...(options.speedFactor !== undefined ? { speedFactor: options.speedFactor } : {}),
       ...(options.maxUtteranceChars !== undefined ? { maxUtteranceChars: options.maxUtteranceChars } : {}),
+      finished: (ended) => this.onResponseFinished(ended),
       ...(options.log ? { log: options.log } : {}),
+    });
+    this.idle = new IdleTimeout({
+      inputPositionMs: () => this.input.positionMs,
+      fire: (audioStartMs, audioEndMs) => this.onIdleTimeout(audioStartMs, audioEndMs),
     });
     this.input = new InputAudioBuffer({
       stt: options.stt,
@@ -123,7 +148,7 @@ export class SessionEngine {
 
   /** Whether a response is being generated (its audio may be waiting for synthesis, with nothing sent meanwhile). */
   get responding(): boolean {
-    return this.responses.active !== null;
+    return this.responses.busy;
   }
 
   /** Sends `session.created`; call once when the transport is open. */
@@ -181,6 +206,7 @@ export class SessionEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.idle.disarm();
     this.responses.close();
     this.input.close();
   }
@@ -190,6 +216,9 @@ export class SessionEngine {
     const report = (error: RealtimeError | null): void => {
       if (error) this.fail(error, eventId);
     };
+    if (this.state.kind === 'transcription' && !TRANSCRIPTION_EVENTS.has(event.type)) return report(PROTOCOL_ERRORS.notInTranscriptionSession(event.type));
+    // The player (or the game) is active: the idle timeout counts again from the next response.
+    if (ACTIVITY_EVENTS.has(event.type)) this.idle.disarm();
     switch (event.type) {
       case 'session.update':
         return this.onSessionUpdate(event.session, eventId);
@@ -215,8 +244,9 @@ export class SessionEngine {
         return report(created.ok ? null : created.error);
       }
       case 'response.cancel': {
-        const active = this.responses.active;
-        if (!active || (event.response_id !== undefined && event.response_id !== active.id)) return report(PROTOCOL_ERRORS.cancelNotActive(event.response_id));
+        // Without an id it cancels the conversation's response, as the service does; an id may name an out-of-band one.
+        const active = event.response_id === undefined ? this.responses.active : this.responses.find(event.response_id);
+        if (!active) return report(PROTOCOL_ERRORS.cancelNotActive(event.response_id));
         active.cancel('client_cancelled');
         return;
       }
@@ -251,6 +281,7 @@ export class SessionEngine {
       return;
     }
     this.input.configure(this.state.view.turnDetection);
+    if (this.state.view.turnDetection?.idleTimeoutMs == null) this.idle.disarm();
     this.warmUp();
     this.emit({ type: 'session.updated', session: this.state.snapshot() });
   }
@@ -260,6 +291,8 @@ export class SessionEngine {
    * first update: the SDK sends its instructions right after `session.created`.
    */
   private warmUp(): void {
+    // A transcription session never speaks.
+    if (this.state.kind === 'transcription') return;
     try {
       const instructions = this.state.view.instructions;
       if (this.persona.current(instructions).generic && !this.state.updatedByClient) return;
@@ -270,6 +303,7 @@ export class SessionEngine {
   }
 
   private onSpeechStarted(itemId: string, audioStartMs: number): void {
+    this.idle.disarm();
     this.emit({ type: 'input_audio_buffer.speech_started', item_id: itemId, audio_start_ms: audioStartMs });
     const td = this.state.view.turnDetection;
     if (!td?.interruptResponse) return;
@@ -283,8 +317,31 @@ export class SessionEngine {
       this.emit({ type: 'input_audio_buffer.committed', item_id: turn.itemId, previous_item_id: previous }),
     );
     const view = this.state.view;
-    if (view.transcribes) this.conversation.transcribe(entry, turn.heard, turn.pcm.length / SAMPLE_RATE_HZ);
-    if (turn.detected && view.turnDetection?.createResponse && !this.responses.active) this.responses.create(undefined);
+    if (view.transcribes) this.conversation.transcribe(entry, turn.heard, turn.pcm.length / SAMPLE_RATE_HZ, { logprobs: view.transcriptionLogprobs });
+    if (view.kind === 'realtime' && turn.detected && view.turnDetection?.createResponse && !this.responses.active) this.responses.create(undefined);
+  }
+
+  /** After every `response.done`: the rate limits, and the idle timeout's wait after a conversation response. */
+  private onResponseFinished(ended: FinishedResponse): void {
+    this.emit(this.rateLimits.record(ended.response.usage?.total_tokens ?? 0));
+    const idleMs = this.state.view.turnDetection?.idleTimeoutMs;
+    if (ended.conversation && idleMs != null && this.state.kind === 'realtime') this.idle.arm(idleMs, ended.playbackRemainingMs);
+  }
+
+  /**
+   * The player said nothing for `idle_timeout_ms` after the NPC's audio: the silent audio is committed as a user item
+   * and the NPC prompts the player, as the service does.
+   */
+  private onIdleTimeout(audioStartMs: number, audioEndMs: number): void {
+    if (this.closed || this.responses.active || this.input.inSpeech) return;
+    const turn = this.input.commitSilence();
+    this.emit({ type: 'input_audio_buffer.timeout_triggered', item_id: turn.itemId, audio_start_ms: audioStartMs, audio_end_ms: audioEndMs });
+    const entry = this.conversation.addUserAudio(turn.itemId, turn.pcm, turn.heard, (previous) =>
+      this.emit({ type: 'input_audio_buffer.committed', item_id: turn.itemId, previous_item_id: previous }),
+    );
+    const view = this.state.view;
+    if (view.transcribes) this.conversation.transcribe(entry, '', turn.pcm.length / SAMPLE_RATE_HZ, { logprobs: view.transcriptionLogprobs });
+    this.responses.create(undefined, { idleTimeout: true });
   }
 
   private onOutputClear(): RealtimeError | null {

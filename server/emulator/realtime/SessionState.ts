@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { SessionUpdateConfig } from '../../../plugin/shared/protocol/clientEvents.js';
+import { ToolChoiceSchema, type SessionUpdateConfig, type ToolChoice } from '../../../plugin/shared/protocol/clientEvents.js';
 import { SERVER_VAD_DEFAULTS } from '../../../plugin/shared/serverVadDefaults.js';
 import type { SemanticEagerness } from '../speech/energyVad.js';
 import { formatKind, type FormatKind } from './audioFormats.js';
@@ -49,6 +49,69 @@ export function defaultSession(model: string): WireSession {
   };
 }
 
+/** The two kinds of session: a conversation that responds, or transcription only (`?intent=transcription`). */
+export type SessionKind = 'realtime' | 'transcription';
+
+/** The `include` value that adds `logprobs` to input transcription events. */
+export const TRANSCRIPTION_LOGPROBS = 'item.input_audio_transcription.logprobs';
+
+/** The transcription model a transcription session uses until the client names one. */
+export const DEFAULT_TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
+
+/**
+ * The service's defaults for a new transcription session: the GA transcription session object (the API reference's
+ * `RealtimeTranscriptionSessionCreateResponse`), input audio only, with no model, instructions, tools or output.
+ */
+export function defaultTranscriptionSession(): WireSession {
+  return {
+    type: 'transcription',
+    object: 'realtime.transcription_session',
+    id: newId('sess'),
+    expires_at: 0,
+    audio: {
+      input: {
+        format: { type: 'audio/pcm', rate: 24_000 },
+        transcription: { model: DEFAULT_TRANSCRIPTION_MODEL, language: null, prompt: '' },
+        noise_reduction: null,
+        turn_detection: fillTranscriptionTurnDetection({ type: 'server_vad' }),
+      },
+    },
+    include: null,
+  };
+}
+
+/** The top-level fields a transcription session has: anything else in its `session.update` is an unknown parameter. */
+const TRANSCRIPTION_FIELDS: ReadonlySet<string> = new Set(['type', 'audio', 'include']);
+
+/**
+ * The error for a transcription session patch (a `session.update` or a client secret's `session`) that names a field
+ * only a realtime session has (`instructions`, `tools`, `audio.output`, …), as the service answers; null if it has none.
+ */
+export function transcriptionPatchError(patch: Record<string, unknown>): RealtimeError | null {
+  for (const key of Object.keys(patch)) {
+    if (!TRANSCRIPTION_FIELDS.has(key) && patch[key] !== undefined) return PROTOCOL_ERRORS.unknownParameter(`session.${key}`);
+  }
+  const audio = patch.audio;
+  if (isObject(audio) && audio.output !== undefined) return PROTOCOL_ERRORS.unknownParameter('session.audio.output');
+  return null;
+}
+
+/**
+ * Fills the defaults of a transcription session's turn detection: the VAD settings only, since such a session never
+ * creates or interrupts a response.
+ */
+function fillTranscriptionTurnDetection(value: unknown): unknown {
+  if (!isObject(value)) return value ?? null;
+  if (value.type === 'semantic_vad') return { type: 'semantic_vad', eagerness: 'auto', ...value };
+  return {
+    type: 'server_vad',
+    threshold: SERVER_VAD_DEFAULTS.threshold,
+    prefix_padding_ms: SERVER_VAD_DEFAULTS.prefixPaddingMs,
+    silence_duration_ms: SERVER_VAD_DEFAULTS.silenceDurationMs,
+    ...value,
+  };
+}
+
 /** Fills the defaults the service reports for a turn-detection object (null stays null: manual commit). */
 export function fillTurnDetection(value: unknown): unknown {
   if (!isObject(value)) return value ?? null;
@@ -93,13 +156,17 @@ const objectAt = (value: unknown, key: string): Record<string, unknown> => {
 
 /**
  * Applies a `session.update` (or a client secret's `session`) to the current session: only the fields present change,
- * `model`, `id` and `object` stay, and turn detection and audio formats get their defaults filled.
+ * `model`, `id`, `object` and `type` stay, and turn detection and audio formats get their defaults filled (a
+ * transcription session's after its own shape: input audio only).
  */
 export function mergeSession(current: WireSession, patch: Record<string, unknown>): WireSession {
-  const { model: _model, id: _id, object: _object, ...rest } = patch;
+  const { model: _model, id: _id, object: _object, type: _type, ...rest } = patch;
   const merged = deepMerge(current, rest);
   const audio = objectAt(merged, 'audio');
   const input = objectAt(audio, 'input');
+  if (current.type === 'transcription') {
+    return { ...merged, audio: { ...audio, input: { ...input, format: fillFormat(input.format), turn_detection: fillTranscriptionTurnDetection(input.turn_detection) } } };
+  }
   const output = objectAt(audio, 'output');
   // The beta top-level `voice` alias: audio.output.voice wins when both are given.
   const voice = objectAt(objectAt(patch, 'audio'), 'output').voice ?? patch.voice ?? output.voice;
@@ -118,6 +185,13 @@ export function mergeSession(current: WireSession, patch: Record<string, unknown
   };
 }
 
+/** A new session of `kind` with `initial` (a minted config, if any) applied. */
+export function initialSession(kind: SessionKind, model: string, initial?: Record<string, unknown>): WireSession {
+  const base = kind === 'transcription' ? defaultTranscriptionSession() : defaultSession(model);
+  // A key minted for the other kind of session only lends its model: its fields do not exist in this one.
+  return initial && (initial.type ?? 'realtime') === kind ? mergeSession(base, initial) : base;
+}
+
 /** The turn detection a session asks for (null: the client commits the input buffer itself). */
 export interface TurnDetection {
   type: string;
@@ -125,6 +199,8 @@ export interface TurnDetection {
   prefixPaddingMs?: number;
   silenceDurationMs?: number;
   eagerness?: SemanticEagerness;
+  /** Server VAD: silence after the assistant's audio that makes the service prompt the player (null: never). */
+  idleTimeoutMs: number | null;
   /** A turn ending creates a response (default true). */
   createResponse: boolean;
   /** Speech starting cancels the active response (default true). */
@@ -133,11 +209,15 @@ export interface TurnDetection {
 
 /** What the engine reads from the session, typed; derived from the wire object on every change. */
 export interface SessionView {
+  /** A transcription session transcribes its input audio and never responds. */
+  kind: SessionKind;
   instructions: string;
   outputModality: 'audio' | 'text';
   maxOutputTokens: number | 'inf';
   /** Names of the function tools the session declares. */
   toolNames: ReadonlySet<string>;
+  /** `tool_choice` (responses may override it). */
+  toolChoice: ToolChoice;
   inputFormat: FormatKind;
   /** `audio.output.format` as the session reports it (copied into each response). */
   outputFormat: Record<string, unknown>;
@@ -145,14 +225,19 @@ export interface SessionView {
   turnDetection: TurnDetection | null;
   /** Whether `audio.input.transcription` is set (user audio gets transcription events). */
   transcribes: boolean;
+  /** `include` asks for `logprobs` on the input transcription events. */
+  transcriptionLogprobs: boolean;
 }
 
 const optionalNumber = z.number().optional().catch(undefined);
 const WireViewSchema = z.object({
+  type: z.enum(['realtime', 'transcription']).catch('realtime'),
+  include: z.array(z.string()).nullable().catch(null),
   instructions: z.string().catch(''),
   output_modalities: z.array(z.string()).catch(['audio']),
   max_output_tokens: z.union([z.number(), z.literal('inf')]).catch('inf'),
   tools: z.array(z.unknown()).catch([]),
+  tool_choice: ToolChoiceSchema.catch('auto'),
   audio: z
     .object({
       input: z
@@ -165,6 +250,7 @@ const WireViewSchema = z.object({
               threshold: optionalNumber,
               prefix_padding_ms: optionalNumber,
               silence_duration_ms: optionalNumber,
+              idle_timeout_ms: z.number().nullable().optional().catch(null),
               eagerness: z.enum(['low', 'medium', 'high', 'auto']).optional().catch('auto'),
               create_response: z.boolean().optional().catch(undefined),
               interrupt_response: z.boolean().optional().catch(undefined),
@@ -181,20 +267,34 @@ const WireViewSchema = z.object({
 });
 const FunctionName = z.object({ type: z.literal('function'), name: z.string() });
 
+/** The names of the function tools in a `tools` list (hosted tools have none). */
+export function functionToolNames(tools: readonly unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const tool of tools) {
+    const fn = FunctionName.safeParse(tool);
+    if (fn.success) names.add(fn.data.name);
+  }
+  return names;
+}
+
+/** The error for a `tool_choice` naming a function that `tools` does not declare (`param`: where it was given). */
+export function toolChoiceError(choice: ToolChoice | undefined, tools: ReadonlySet<string>, param: string): RealtimeError | null {
+  if (typeof choice !== 'object' || choice.type !== 'function' || tools.has(choice.name)) return null;
+  return PROTOCOL_ERRORS.toolChoiceUnknown(choice.name, param);
+}
+
 function viewOf(wire: WireSession): SessionView {
   const parsed = WireViewSchema.parse(wire);
   const { input, output } = parsed.audio;
   const td = input.turn_detection;
-  const toolNames = new Set<string>();
-  for (const tool of parsed.tools) {
-    const fn = FunctionName.safeParse(tool);
-    if (fn.success) toolNames.add(fn.data.name);
-  }
+  const toolNames = functionToolNames(parsed.tools);
   return {
+    kind: parsed.type,
     instructions: parsed.instructions,
     outputModality: parsed.output_modalities[0] === 'text' ? 'text' : 'audio',
     maxOutputTokens: parsed.max_output_tokens,
     toolNames,
+    toolChoice: parsed.tool_choice,
     inputFormat: formatKind(input.format),
     outputFormat: output.format,
     voice: output.voice,
@@ -205,11 +305,14 @@ function viewOf(wire: WireSession): SessionView {
           ...(td.prefix_padding_ms !== undefined ? { prefixPaddingMs: td.prefix_padding_ms } : {}),
           ...(td.silence_duration_ms !== undefined ? { silenceDurationMs: td.silence_duration_ms } : {}),
           ...(td.eagerness !== undefined ? { eagerness: td.eagerness } : {}),
+          // The service supports the idle timeout with server VAD only.
+          idleTimeoutMs: td.type === 'server_vad' ? (td.idle_timeout_ms ?? null) : null,
           createResponse: td.create_response !== false,
           interruptResponse: td.interrupt_response !== false,
         }
       : null,
     transcribes: isObject(input.transcription),
+    transcriptionLogprobs: parsed.include?.includes(TRANSCRIPTION_LOGPROBS) ?? false,
   };
 }
 
@@ -219,6 +322,11 @@ export interface SessionStateOptions {
   model: string;
   /** Config to start from (e.g. the one an `ek_` key was minted with). */
   initial?: Record<string, unknown>;
+  /**
+   * The kind of session, fixed for its lifetime (default: the minted config's `type`, else realtime); the URL's
+   * `?intent=transcription` asks for a transcription session.
+   */
+  kind?: SessionKind;
   /** Longest `instructions` accepted by {@link SessionState.update} (default {@link DEFAULT_MAX_INSTRUCTIONS_CHARS}). */
   maxInstructionsChars?: number;
 }
@@ -233,11 +341,17 @@ export class SessionState {
   private updates = 0;
 
   constructor(private readonly options: SessionStateOptions) {
-    const base = defaultSession(options.model);
-    base.expires_at = Math.floor(Date.now() / 1000) + 3600;
-    this.current = options.initial ? mergeSession(base, options.initial) : base;
-    this.current.model = options.model;
+    const kind = options.kind ?? (options.initial?.type === 'transcription' ? 'transcription' : 'realtime');
+    this.current = initialSession(kind, options.model, options.initial);
+    this.current.expires_at = Math.floor(Date.now() / 1000) + 3600;
+    // A transcription session has no model of its own (its transcription names one).
+    if (kind === 'realtime') this.current.model = options.model;
     this.derived = viewOf(this.current);
+  }
+
+  /** The kind of session (fixed). */
+  get kind(): SessionKind {
+    return this.derived.kind;
   }
 
   /** The wire object (read-only; use {@link SessionState.snapshot} for an event). */
@@ -265,7 +379,11 @@ export class SessionState {
    * then unchanged). `voiceLocked`: assistant audio exists, so the voice may no longer change.
    */
   update(patch: SessionUpdateConfig, voiceLocked: boolean): RealtimeError | null {
-    if (patch.type !== 'realtime') return PROTOCOL_ERRORS.sessionTypeFixed();
+    if (patch.type !== this.derived.kind) return PROTOCOL_ERRORS.sessionTypeFixed(patch.type, this.derived.kind);
+    if (this.derived.kind === 'transcription') {
+      const unknown = transcriptionPatchError(patch);
+      if (unknown) return unknown;
+    }
     const maxInstructions = this.options.maxInstructionsChars ?? DEFAULT_MAX_INSTRUCTIONS_CHARS;
     if (typeof patch.instructions === 'string' && patch.instructions.length > maxInstructions) {
       return PROTOCOL_ERRORS.instructionsTooLong(maxInstructions, patch.instructions.length);
@@ -275,9 +393,12 @@ export class SessionState {
       return PROTOCOL_ERRORS.voiceLocked();
     }
     const next = mergeSession(this.current, patch);
-    next.model = this.options.model;
+    if (this.derived.kind === 'realtime') next.model = this.options.model;
+    const view = viewOf(next);
+    const badChoice = toolChoiceError(view.toolChoice, view.toolNames, 'session.tool_choice');
+    if (badChoice) return badChoice;
     this.current = next;
-    this.derived = viewOf(next);
+    this.derived = view;
     this.updates++;
     return null;
   }

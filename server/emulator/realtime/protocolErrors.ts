@@ -55,8 +55,27 @@ export const PROTOCOL_ERRORS = {
   rejectedEvent: (rejection: Pick<ClientEventRejection, 'code' | 'message' | 'param'>) => invalid(rejection.code, rejection.message, rejection.param),
   invalidJson: (detail: string) => invalid('invalid_json', `The server could not parse the JSON of the event: ${detail}`),
   internal: (): RealtimeError => ({ type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.', param: null }),
-  sessionTypeFixed: () =>
-    invalid('invalid_value', "Invalid value: 'transcription'. This session is a 'realtime' session and its type cannot be changed.", 'session.type'),
+  /** A `session.update` of the other kind of session: a session's type is fixed when it opens. */
+  sessionTypeFixed: (requested: string, kind: string) =>
+    invalid(
+      'invalid_value',
+      `Passing a ${requested} session update event to a ${kind} session is not allowed. A session's type is fixed when it opens: connect with ?intent=transcription (or a key minted with session.type 'transcription') for a transcription session.`,
+      'session.type',
+    ),
+  /** A field the session's kind does not have (a transcription session has no instructions, tools or output). */
+  unknownParameter: (param: string) => invalid('unknown_parameter', `Unknown parameter: '${param}'.`, param),
+  /** A client event a transcription session does not take: it transcribes its input audio and never responds. */
+  notInTranscriptionSession: (type: string) =>
+    invalid('invalid_event', `'${type}' is not supported in a transcription session: it transcribes input audio and never creates responses or items.`, 'type'),
+  /** A `tool_choice` naming a function the session (or the response) does not declare in `tools`. */
+  toolChoiceUnknown: (name: string, param: string) =>
+    invalid('invalid_value', `Invalid value for '${param}': no function tool named '${name.slice(0, 64)}' is in tools. Declare it in tools or choose 'auto', 'none' or 'required'.`, param),
+  /** A `response.input` item reference to an item the conversation does not have. */
+  inputItemNotFound: (itemId: string, index: number) =>
+    invalid('item_not_found', `Item with item_id '${itemId.slice(0, 64)}' not found (response.input[${index}]).`, `response.input.${index}.id`),
+  /** An unknown `?intent=` on the session URL. */
+  invalidIntent: (intent: string) =>
+    invalid('invalid_value', `Invalid value for 'intent': '${intent.slice(0, 100)}'. Supported values are: 'transcription'.`, 'intent'),
   /** `session.update` instructions over the cap (the session keeps its previous ones). */
   instructionsTooLong: (max: number, length: number) => instructionsTooLong(max, length, ' The session was not updated.'),
   /** Client-secret instructions over the cap (no key is minted). */

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { tool } from '@openai/agents-realtime';
 import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
+import { z } from 'zod';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
@@ -176,4 +178,17 @@ export function useEmulatorFixture(): EmulatorFixture {
     await fixture.server?.close();
   });
   return fixture;
+}
+
+/** The blacksmith's `give_item` tool as a game defines it for the Agents SDK; every call's arguments go to `calls`. */
+export function giveItemTool(calls: unknown[]) {
+  return tool({
+    name: 'give_item',
+    description: 'Give an item to the player',
+    parameters: z.object({ item: z.string() }),
+    execute: async (args) => {
+      calls.push(args);
+      return { item: args.item, ok: true };
+    },
+  });
 }

@@ -34,9 +34,12 @@ async function sdkTurn(server: TestServer, query = ''): Promise<string[]> {
   session.on('transport_event', (event) => log.push(JSON.stringify(event)));
   await session.connect({ apiKey: server.mintKey('blacksmith'), url: `${server.wsUrl}?model=${MODEL}${query}` });
   const ended = nextSessionEvent(session, 'agent_end');
+  // The last event of a turn: the rate limits after response.done.
+  const settled = nextSessionEvent(session, 'transport_event', (args) => (args[0] as { type?: string }).type === 'rate_limits.updated');
   session.sendMessage('Hello there!');
   const [, , text] = await ended;
   expect(text).toBe(blacksmith.greeting);
+  await settled;
   session.close();
   return log;
 }

@@ -1,12 +1,11 @@
-import { RealtimeAgent, RealtimeSession, tool, type RealtimeItem } from '@openai/agents-realtime';
+import { RealtimeAgent, RealtimeSession, type RealtimeItem } from '@openai/agents-realtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
 import { AUDIO_CONTENT_END } from '../../support/gaEventOrder.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
-import { nextSessionEvent } from './helpers.js';
+import { giveItemTool, nextSessionEvent } from './helpers.js';
 
 const MODEL = 'gpt-realtime';
 let server: TestServer;
@@ -97,15 +96,7 @@ describe('emulator with the real Agents SDK (WebSocket)', () => {
 
   it('runs a tool round trip: the blacksmith calls give_item and speaks the result template', async () => {
     const calls: unknown[] = [];
-    const giveItem = tool({
-      name: 'give_item',
-      description: 'Give an item to the player',
-      parameters: z.object({ item: z.string() }),
-      execute: async (args) => {
-        calls.push(args);
-        return { item: args.item, ok: true };
-      },
-    });
+    const giveItem = giveItemTool(calls);
     const agent = new RealtimeAgent({ name: 'Brom', instructions: buildInstructions(blacksmith), tools: [giveItem] });
     const { session } = await connect(agent, { config: { audio: { input: { turnDetection: null } } } });
     const spoken: string[] = [];

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../server/emulator/keyStore.js';
 import type { WrtcModule } from '../../../server/emulator/webrtc/loadWrtc.js';
 import { RealtimeCalls } from '../../../server/emulator/webrtc/RealtimeCalls.js';
+import { pcm16Bytes } from '../../../plugin/shared/pcm16.js';
+import { disposePlayerSpeech, synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { installWrtc, mintKey, uninstallWrtc } from './webrtcClient.js';
 
@@ -19,6 +21,7 @@ afterAll(async () => {
   for (const pc of peers) pc.close();
   await server?.close();
   uninstallWrtc();
+  await disposePlayerSpeech();
 });
 
 /** A raw client peer (data channel + audio) and its offer, without candidates, as the SDK posts it. */
@@ -118,6 +121,26 @@ describe('POST /v1/realtime/calls', () => {
     channel.send(JSON.stringify({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } }));
     channel.send(JSON.stringify({ type: 'response.create' }));
     expect((await transcript).transcript).toBe('Halt. State your business at the gate.');
+    const closed = waitForChannel(channel, 'close');
+    pc.close();
+    await closed;
+  });
+
+  it('opens a transcription session for a key minted with session.type transcription, and transcribes audio sent on the data channel', async () => {
+    const { pc, channel, sdp } = await offerPeer();
+    const openai = new OpenAI({ apiKey: 'sk-local-anything', baseURL: `${server.url}/v1` });
+    const secret = await openai.realtime.clientSecrets.create({ session: { type: 'transcription', audio: { input: { turn_detection: null } } } });
+    const created = nextMessage(channel, 'session.created');
+    const response = await fetch(`${server.url}/v1/realtime/calls`, { method: 'POST', body: sdp, headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${secret.value}` } });
+    expect(response.status).toBe(201);
+    await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
+    await waitForChannel(channel, 'open');
+    expect((await created).session).toMatchObject({ type: 'transcription', object: 'realtime.transcription_session', audio: { input: { turn_detection: null } } });
+    const completed = nextMessage(channel, 'conversation.item.input_audio_transcription.completed');
+    const bytes = Buffer.from(pcm16Bytes(withSilence(await synthesizePlayerSpeech('thank you'), 300, 300)));
+    for (let i = 0; i < bytes.length; i += 4800) channel.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: bytes.subarray(i, i + 4800).toString('base64') }));
+    channel.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));
+    expect((await completed).transcript).toBe('thank you');
     const closed = waitForChannel(channel, 'close');
     pc.close();
     await closed;

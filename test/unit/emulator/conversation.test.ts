@@ -87,6 +87,32 @@ describe('Conversation ordering', () => {
   });
 });
 
+describe('Conversation input transcription', () => {
+  it('adds logprobs to every delta and to the completed transcript when the session includes them', () => {
+    const { conversation, events } = setup();
+    const entry = conversation.addUserAudio('item_u', new Int16Array(2400), 'give me a sword', () => undefined);
+    events.length = 0;
+    conversation.transcribe(entry, 'give me a sword', 1, { logprobs: true });
+    const deltas = events.filter((e) => e.type === 'conversation.item.input_audio_transcription.delta');
+    expect(deltas.map((e) => ('delta' in e ? e.delta : ''))).toEqual(['give', ' me', ' a', ' sword']);
+    for (const delta of deltas) {
+      if (delta.type !== 'conversation.item.input_audio_transcription.delta') continue;
+      expect(delta.logprobs).toEqual([{ token: delta.delta, bytes: [...Buffer.from(delta.delta)], logprob: 0 }]);
+    }
+    const completed = events.at(-1);
+    if (completed?.type !== 'conversation.item.input_audio_transcription.completed') throw new Error('no completed event');
+    expect(completed.logprobs?.map((p) => p.token).join('')).toBe('give me a sword');
+    expect(completed.logprobs?.every((p) => p.logprob <= 0 && p.bytes.length === Buffer.byteLength(p.token))).toBe(true);
+  });
+
+  it('sends no logprobs field unless asked', () => {
+    const { conversation, events } = setup();
+    const entry = conversation.addUserAudio('item_u', new Int16Array(2400), 'hello', () => undefined);
+    conversation.transcribe(entry, 'hello', 1);
+    expect(events.filter((e) => 'logprobs' in e)).toEqual([]);
+  });
+});
+
 describe('Conversation truncation', () => {
   it('keeps the first audio_end_ms of an assistant item, drops its transcript and reports the truncation', () => {
     const { conversation, events } = setup();

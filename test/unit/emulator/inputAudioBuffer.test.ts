@@ -13,7 +13,7 @@ const silence = (ms: number): Int16Array => new Int16Array(samples(ms));
 const tone = (ms: number): Int16Array => Int16Array.from({ length: samples(ms) }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE_HZ)));
 const concat = (...parts: Int16Array[]): Int16Array => concatPcm16(parts);
 
-const SERVER_VAD: TurnDetection = { type: 'server_vad', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500, createResponse: true, interruptResponse: true };
+const SERVER_VAD: TurnDetection = { type: 'server_vad', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500, idleTimeoutMs: null, createResponse: true, interruptResponse: true };
 
 type Hook = ['started', string, number] | ['stopped', string, number] | ['committed', CommittedTurn];
 
