@@ -4,11 +4,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export const WEBHOOK_TOLERANCE_S = 300;
 
 /** The headers a signed webhook carries (the Standard Webhooks scheme OpenAI signs with). */
-export interface WebhookHeaders {
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** A new signing secret in OpenAI's format: `whsec_` + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {

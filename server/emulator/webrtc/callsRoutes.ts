@@ -112,9 +112,10 @@ export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: Or
 
   app.post('/:id/hangup', (c) => {
     const id = c.req.param('id');
-    const phone = sip();
-    if (phone?.get(id)) return reply(c, phone.hangup(id, c.req.header('authorization')));
     const handler = calls();
+    const phone = sip();
+    // A call that is no WebRTC call is the SIP interface's to answer for (404 with a standard key), when it listens.
+    if (phone && !handler?.get(id)) return reply(c, phone.hangup(id, c.req.header('authorization')));
     if (!handler) return unavailable(c);
     return reply(c, handler.hangup(id, c.req.header('authorization')));
   });

@@ -2,7 +2,7 @@
 // for the test, the microphone an `aufile` WAV that the test switches (`/ausrc`), what it hears dumped by `sndfile`,
 // commands typed on its stdin (the `menu` module) and its console lines awaited, never slept on.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wavefile from 'wavefile';
@@ -123,7 +123,10 @@ export class Baresip {
 
   /** What baresip heard on its last call (sndfile's dump of the decoded stream), PCM16 at 8 kHz. */
   heard(): Int16Array {
-    const file = readdirSync(this.dir).find((f) => f.endsWith('-dec.wav'));
+    // One dump per call: the newest is the last call's.
+    const file = readdirSync(this.dir)
+      .filter((f) => f.endsWith('-dec.wav'))
+      .sort((a, b) => statSync(join(this.dir, b)).mtimeMs - statSync(join(this.dir, a)).mtimeMs)[0];
     if (!file) throw new Error(`baresip dumped no received audio in ${this.dir}: ${readdirSync(this.dir).join(', ')}`);
     const wav = new wavefile.WaveFile(readFileSync(join(this.dir, file)));
     return Int16Array.from(wav.getSamples(false, Int16Array) as unknown as Int16Array);
