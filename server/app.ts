@@ -6,6 +6,8 @@ import type { ServerConfig } from './config.js';
 import { issueClientSecret } from './emulator/clientSecrets.js';
 import type { KeyStore } from './emulator/keyStore.js';
 import { callsRoutes } from './emulator/webrtc/callsRoutes.js';
+import type { SipEndpoint } from './emulator/sip/SipEndpoint.js';
+import { EMULATOR_CONTROL_KEY, PHONE_WEBHOOK_PATH, phoneRoute } from './phone/phoneRoute.js';
 import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { createMintHandler, DEFAULT_MINT_PATH } from './mint/createMintHandler.js';
 import type { NpcVoiceStore } from './store/Store.js';
@@ -28,6 +30,10 @@ export interface AppDeps {
   origins: OriginPolicy;
   /** The emulator's WebRTC calls, once it runs (undefined in openai mode: the calls routes answer 501). */
   realtimeCalls?: () => RealtimeCalls | undefined;
+  /** The emulator's SIP calls, when it listens for SIP (`NPC_VOICE_SIP_PORT`). */
+  sipCalls?: () => SipEndpoint | undefined;
+  /** The secret `realtime.call.incoming` webhooks to the phone route are signed with. */
+  webhookSecret?: string;
   /** Where per-player counts are kept when they must be shared (NPC_VOICE_STORE); null: this process's memory. */
   store?: NpcVoiceStore | null;
 }
@@ -133,7 +139,24 @@ export function createApp(deps: AppDeps): Hono {
     },
   );
 
-  app.route('/v1/realtime/calls', callsRoutes(() => deps.realtimeCalls?.(), deps.origins));
+  // "Phone an NPC": calls to sip:<persona id>@… are accepted as that persona (emulator calls, or a SIP trunk's via OpenAI).
+  if (deps.webhookSecret !== undefined) {
+    app.route(
+      PHONE_WEBHOOK_PATH,
+      phoneRoute({
+        secret: deps.webhookSecret,
+        personas: () => personas.all(),
+        model: config.model,
+        api:
+          config.mode === 'openai' && config.openaiApiKey
+            ? { baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey }
+            : { apiKey: EMULATOR_CONTROL_KEY },
+        log,
+      }),
+    );
+  }
+
+  app.route('/v1/realtime/calls', callsRoutes(() => deps.realtimeCalls?.(), deps.origins, () => deps.sipCalls?.()));
 
   app.notFound((c) => apiError(c, 404, 'not_found', 'no_route', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {

@@ -2,6 +2,9 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { createApp, MINT_PATH } from './app.js';
+import { PHONE_WEBHOOK_PATH } from './phone/phoneRoute.js';
+import { newWebhookSecret } from './emulator/sip/webhookSignature.js';
+import type { SipEndpoint } from './emulator/sip/SipEndpoint.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { KeyStore } from './emulator/keyStore.js';
 import { openStore } from './store/index.js';
@@ -47,12 +50,14 @@ export interface NpcVoiceAttachment {
   readonly keyStore: KeyStore;
   readonly config: ServerConfig;
   /** Test hook: drops every emulator Realtime socket and WebRTC call abruptly; returns how many (0 in `openai` mode). */
+  /** UDP port of the emulator's SIP interface, when it listens for phone calls (`NPC_VOICE_SIP_PORT`). */
+  readonly sipPort: number | undefined;
   dropRealtimeConnections(): number;
   /** Closes emulator sessions, the speech engines, the key store and the persona watcher (not the host server). Safe to call twice. */
   close(): Promise<void>;
 }
 
-const OWNED_PATHS = new Set([MINT_PATH, '/healthz', '/v1/realtime/client_secrets', '/v1/realtime/calls']);
+const OWNED_PATHS = new Set([MINT_PATH, '/healthz', '/v1/realtime/client_secrets', '/v1/realtime/calls', PHONE_WEBHOOK_PATH]);
 
 /** Whether a request path (with its query) is one {@link attachNpcVoice} answers. */
 export function ownsPath(url: string | undefined): boolean {
@@ -89,7 +94,10 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
   const origins = createOriginPolicy(() => [...listeningOrigins(httpServer), ...extraOwn], config.allowedOrigins, { dev: config.allowDevOrigins });
 
   let realtimeCalls: RealtimeCalls | undefined;
-  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, store });
+  let sipCalls: SipEndpoint | undefined;
+  // The emulator signs its call webhooks with the secret the phone route checks: one per start unless configured.
+  const webhookSecret = config.webhookSecret ?? newWebhookSecret();
+  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, sipCalls: () => sipCalls, webhookSecret, store });
   const apiListener = getRequestListener(app.fetch);
   // Loaded on demand and only in emulator mode: the speech engines are heavy optional peers, which a backend that
   // mints OpenAI keys does not install.
@@ -98,7 +106,7 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
     try {
       assertEmulatorEngines();
       const { attachRealtime } = await import('./emulator/attach.js');
-      realtime = await attachRealtime(httpServer, { config, keyStore, personas, log, origins });
+      realtime = await attachRealtime(httpServer, { config, keyStore, personas, log, origins, webhookSecret });
     } catch (err) {
       keyStore.close();
       await store?.close();
@@ -106,6 +114,7 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
     }
   }
   realtimeCalls = realtime.calls;
+  sipCalls = realtime.sip;
   if (options.watchPersonas) personas.watch();
 
   let closed: Promise<void> | undefined;
@@ -119,6 +128,9 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
         return;
       }
       void apiListener(req, res);
+    },
+    get sipPort() {
+      return sipCalls?.port;
     },
     dropRealtimeConnections: () => realtime.dropConnections(),
     close() {

@@ -66,6 +66,14 @@ export interface ServerConfig {
    * instance counts one player's mints together), a JSON file path, or `memory`; unset: this process's memory.
    */
   store: string | undefined;
+  /** Emulator: UDP port of the SIP interface (phone calls into the emulator); undefined: no SIP. */
+  sipPort: number | undefined;
+  /** Emulator: address the SIP interface (and its RTP) binds to. */
+  sipHost: string;
+  /** Emulator: where `realtime.call.incoming` is POSTed; undefined: this server's own phone route. */
+  sipWebhookUrl: string | undefined;
+  /** The secret `realtime.call.incoming` webhooks are signed with (`OPENAI_WEBHOOK_SECRET`); emulator default: a new one per start. */
+  webhookSecret: string | undefined;
   /** HTTP: longest wait for a request's headers (Node's `headersTimeout`). */
   headersTimeoutMs: number;
   /** HTTP: longest wait for a whole request (Node's `requestTimeout`). */
@@ -116,6 +124,10 @@ const EnvSchema = z.object({
   NPC_VOICE_NETEM: z.string().optional(),
   NPC_VOICE_RECORD: z.string().trim().min(1, 'NPC_VOICE_RECORD must be a directory path').optional(),
   NPC_VOICE_REPLAY: z.string().trim().min(1, 'NPC_VOICE_REPLAY must be a directory path').optional(),
+  NPC_VOICE_SIP_PORT: intIn('NPC_VOICE_SIP_PORT', 0, 65_535).optional(),
+  NPC_VOICE_SIP_HOST: z.string().min(1).default('127.0.0.1'),
+  NPC_VOICE_SIP_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'NPC_VOICE_SIP_WEBHOOK_URL must be an http:// or https:// URL' }).optional(),
+  OPENAI_WEBHOOK_SECRET: z.string().min(1).optional(),
   NPC_VOICE_KEY_SWEEP_MS: intIn('NPC_VOICE_KEY_SWEEP_MS', 10, 86_400_000).default(60_000),
   NPC_VOICE_HEADERS_TIMEOUT_MS: intIn('NPC_VOICE_HEADERS_TIMEOUT_MS', 50, 600_000).default(10_000),
   NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
@@ -216,6 +228,10 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     recordDir: e.NPC_VOICE_RECORD,
     replayDir: e.NPC_VOICE_REPLAY,
     store: e.NPC_VOICE_STORE,
+    sipPort: e.NPC_VOICE_SIP_PORT,
+    sipHost: e.NPC_VOICE_SIP_HOST,
+    sipWebhookUrl: e.NPC_VOICE_SIP_WEBHOOK_URL,
+    webhookSecret: e.OPENAI_WEBHOOK_SECRET,
     headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS,

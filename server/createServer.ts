@@ -33,6 +33,8 @@ export interface NpcVoiceServer {
    * Returns how many were dropped.
    */
   dropRealtimeConnections(): number;
+  /** UDP port of the emulator's SIP interface (`NPC_VOICE_SIP_PORT`; 0 there picks a free one), else undefined. */
+  readonly sipPort: number | undefined;
   /** Stops listening, closes sockets and watchers. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -107,6 +109,9 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
     keyStore: voice.keyStore,
     personas: voice.personas,
     dropRealtimeConnections: () => voice.dropRealtimeConnections(),
+    get sipPort() {
+      return voice.sipPort;
+    },
     close() {
       closed ??= (async () => {
         for (const close of closers.reverse()) await close();

@@ -12,6 +12,16 @@ import { SessionAdmission } from './SessionAdmission.js';
 import { createFliteWorkerPool } from './speech/FliteWorkerPool.js';
 import { RealtimeCalls } from './webrtc/RealtimeCalls.js';
 import { createSphinxStt } from './speech/sphinxStt.js';
+import { SipEndpoint } from './sip/SipEndpoint.js';
+import { PHONE_WEBHOOK_PATH } from '../phone/phoneRoute.js';
+
+/** `http://host:port` of the listening server, for webhooks it sends to itself. */
+function serverOrigin(server: http.Server): string {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the HTTP server is not listening on a TCP port');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+}
 
 /** What the server needs to mount the emulator's Realtime endpoints. */
 export interface AttachOptions {
@@ -21,6 +31,8 @@ export interface AttachOptions {
   log: LogFn;
   /** Browser origins allowed to open sessions. */
   origins: OriginPolicy;
+  /** The secret the SIP interface signs `realtime.call.incoming` with. */
+  webhookSecret: string;
 }
 
 /**
@@ -31,7 +43,7 @@ export interface AttachOptions {
 export async function attachRealtime(
   server: http.Server,
   options: AttachOptions,
-): Promise<{ close(): Promise<void>; dropConnections(): number; calls?: RealtimeCalls }> {
+): Promise<{ close(): Promise<void>; dropConnections(): number; calls?: RealtimeCalls; sip?: SipEndpoint }> {
   if (options.config.mode !== 'emulator') return { close: async () => {}, dropConnections: () => 0 };
   const { config } = options;
   // A replay directory that cannot serve is a startup error naming NPC_VOICE_REPLAY, not a refusal per session.
@@ -64,9 +76,23 @@ export async function attachRealtime(
   };
   // One engine per WebRTC call too; @roamhq/wrtc loads on the first call, so the server starts (and answers 501) without it.
   const calls = new RealtimeCalls({ ...shared, maxCalls: config.maxSessions });
+  // The SIP interface (phone calls), only with NPC_VOICE_SIP_PORT: it announces calls to this server's own phone route
+  // unless another webhook is configured.
+  const sip =
+    config.sipPort === undefined
+      ? undefined
+      : new SipEndpoint({
+          ...shared,
+          host: config.sipHost,
+          port: config.sipPort,
+          maxCalls: config.maxSessions,
+          webhook: () => ({ url: config.sipWebhookUrl ?? `${serverOrigin(server)}${PHONE_WEBHOOK_PATH}`, secret: options.webhookSecret }),
+        });
+  await sip?.listen();
   const emulator = attachRealtimeEmulator(server, {
     ...shared,
     calls: () => calls,
+    sipCalls: () => sip,
     maxSessions: config.maxSessions,
     origins: options.origins,
     idleTimeoutMs: config.wsIdleTimeoutMs,
@@ -75,9 +101,10 @@ export async function attachRealtime(
   });
   return {
     calls,
+    ...(sip ? { sip } : {}),
     dropConnections: () => emulator.dropConnections() + calls.dropAll(),
     async close() {
-      await Promise.all([emulator.close(), calls.close()]);
+      await Promise.all([emulator.close(), calls.close(), sip?.close()]);
       await flite.close();
       stt.dispose();
     },

@@ -33,9 +33,20 @@ function presentedKey(credentials: Credentials): string | undefined {
  * known only to whoever created the call.
  */
 export function authenticateSideband(credentials: Credentials): { ok: true } | { ok: false; error: RealtimeError } {
+  return authenticateServerKey(credentials, PROTOCOL_ERRORS.sidebandNeedsStandardKey);
+}
+
+/**
+ * Authenticates the developer's server controlling a call (sideband, `calls/{id}/accept|reject|refer|hangup` of a
+ * SIP call): any standard key; an ephemeral `ek_` key gets `refused()`. The call id is the capability.
+ */
+export function authenticateServerKey(
+  credentials: Credentials,
+  refused: () => RealtimeError = PROTOCOL_ERRORS.callControlNeedsStandardKey,
+): { ok: true } | { ok: false; error: RealtimeError } {
   const key = presentedKey(credentials);
   if (!key) return { ok: false, error: PROTOCOL_ERRORS.missingApiKey() };
-  if (key.startsWith('ek_')) return { ok: false, error: PROTOCOL_ERRORS.sidebandNeedsStandardKey() };
+  if (key.startsWith('ek_')) return { ok: false, error: refused() };
   return { ok: true };
 }
 

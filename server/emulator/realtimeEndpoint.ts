@@ -18,6 +18,8 @@ import type { SessionKind } from './realtime/SessionState.js';
 import { websocketAudioOutput } from './realtime/websocketAudioOutput.js';
 import type { SpeechToText, TextToSpeech } from './speech/types.js';
 import type { RealtimeCalls } from './webrtc/RealtimeCalls.js';
+import type { SipEndpoint } from './sip/SipEndpoint.js';
+import type { SidebandTarget } from './realtime/CallSidebands.js';
 
 /** Options of {@link attachRealtimeEmulator}. */
 export interface RealtimeEmulatorOptions {
@@ -45,6 +47,8 @@ export interface RealtimeEmulatorOptions {
   log?: (line: string) => void;
   /** The live WebRTC calls a sideband (`?call_id=rtc_…`) may attach to. */
   calls?: () => RealtimeCalls | undefined;
+  /** The live SIP calls a sideband may attach to (once accepted). */
+  sipCalls?: () => SipEndpoint | undefined;
   /**
    * Network conditions of every session (`NPC_VOICE_NETEM`); a session's own `?netem=` replaces them. Null or
    * absent: none.
@@ -273,7 +277,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   };
 
   /**
-   * The sideband of a WebRTC call (`GET /v1/realtime?call_id=…`, the developer's server with its standard key): the
+   * The sideband of a WebRTC or SIP call (`GET /v1/realtime?call_id=…`, the developer's server with its standard key): the
    * socket receives the call's server events and its client events apply to the call's session.
    */
   const attachSideband = (req: http.IncomingMessage, socket: Duplex, head: Buffer, callId: string, protocols: string[]): void => {
@@ -283,7 +287,9 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
       refuse(socket, 401, 'Unauthorized', checked.error);
       return;
     }
-    const call = opts.calls?.()?.get(callId);
+    const sipCall = opts.sipCalls?.()?.get(callId);
+    // A ringing SIP call has no session yet: it is found once accepted, as with the service.
+    const call: SidebandTarget | undefined = opts.calls?.()?.get(callId) ?? (sipCall?.state === 'accepted' ? sipCall : undefined);
     if (!call || call.isClosed) {
       log('emulator: refused sideband: no such call');
       refuse(socket, 404, 'Not Found', PROTOCOL_ERRORS.callNotFound(callId));

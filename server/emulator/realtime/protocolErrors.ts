@@ -154,6 +154,18 @@ export const PROTOCOL_ERRORS = {
   /** Replay: the chosen cassette cannot be read. */
   unreadableCassette: (detail: string) => protocolError('invalid_cassette', `The cassette cannot be replayed: ${detail}`, { type: 'server_error' }),
   shuttingDown: () => protocolError(null, 'The emulator is shutting down.', { type: 'server_error' }),
+  /** A REST call control request (`/v1/realtime/calls/{id}/accept|reject|refer|hangup`) without a standard key. */
+  callControlNeedsStandardKey: () =>
+    invalid('invalid_api_key', 'Controlling a call (accept, reject, refer, hangup) needs a standard API key; ephemeral keys cannot.'),
+  /** accept/reject on a SIP call that was already answered, or refer on one that was not. */
+  callWrongState: (callId: string, state: string, action: string) =>
+    invalid('call_state_invalid', `Call '${callId}' is ${state}: it cannot be ${action}.`, 'call_id'),
+  /** The Calls API refuses server_vad tuning on SIP calls (the SDK's `buildInitialConfig` checks the same). */
+  sipTurnDetectionField: (field: string) =>
+    invalid('invalid_value', `'${field}' cannot be set on a SIP call's turn detection; leave it out to use the defaults.`, `audio.input.turn_detection.${field}`),
+  invalidRejectStatus: () => invalid('invalid_value', "'status_code' must be a SIP status code from 400 to 699.", 'status_code'),
+  invalidReferTarget: () => invalid('invalid_value', "'target_uri' must be a sip:, sips: or tel: URI.", 'target_uri'),
+  callBodyNotObject: () => invalid('invalid_json', 'The request body must be a JSON object.'),
   tooManySessions: (what: 'sessions' | 'calls', limit: number) =>
     protocolError('rate_limit_exceeded', `Too many concurrent ${what} (limit ${limit}).`, { type: 'requests' }),
   /** Over a per-key or per-address cap of the session admission. */

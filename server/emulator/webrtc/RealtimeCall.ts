@@ -1,6 +1,7 @@
 import { floatToPcm16, pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
 import { Resampler } from '../../../plugin/shared/resample.js';
 import { DelayLine, LINK, MediaLink, type NetworkConditions } from '../network/networkConditions.js';
+import { CallSidebands, type SidebandHandle, type SidebandTarget } from '../realtime/CallSidebands.js';
 import { SessionEngine, type SessionEngineOptions } from '../realtime/SessionEngine.js';
 import type { SessionRecording } from '../record/SessionRecording.js';
 import { SAMPLE_RATE_HZ } from '../speech/types.js';
@@ -98,7 +99,7 @@ function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<boo
  * a {@link SessionEngine}, whose outgoing track (its audio output) plays the NPC's voice in real time and whose
  * incoming track feeds the engine's input audio (server VAD, transcription).
  */
-export class RealtimeCall {
+export class RealtimeCall implements SidebandTarget {
   readonly id: string;
   /** The engine behind the call (for diagnostics and tests). */
   readonly engine: SessionEngine;
@@ -110,10 +111,8 @@ export class RealtimeCall {
   private readonly sinks: WrtcAudioSink[] = [];
   private channel: RTCDataChannel | null = null;
   private pending: string[] = [];
-  private readonly sidebands = new Set<{ send(text: string): void; onClosed(): void }>();
-  /** The sideband whose event the engine is handling now (its errors go back to it alone). */
-  private replyingTo: { send(text: string): void } | null = null;
   private recording: SessionRecording | null = null;
+  private readonly sidebands: CallSidebands;
   private closed = false;
   private connectTimer: NodeJS.Timeout | null = null;
   private disconnectTimer: NodeJS.Timeout | null = null;
@@ -164,13 +163,12 @@ export class RealtimeCall {
         this.recording?.server(event);
         const text = JSON.stringify(event);
         // An error answers the event that caused it: one a sideband sent goes back to that sideband only.
-        if (event.type === 'error' && this.replyingTo) {
-          this.replyingTo.send(text);
-          return;
-        }
-        this.sendText(text);
-        for (const watcher of this.sidebands) watcher.send(text);
+        if (!this.sidebands.deliver(event, text)) this.sendText(text);
       },
+    });
+    this.sidebands = new CallSidebands((text) => {
+      this.recording?.client(text, 'sideband');
+      this.engine.receive(text);
     });
   }
 
@@ -179,28 +177,8 @@ export class RealtimeCall {
    * of the call from now on and its client events apply to the same session, as if sent on the data channel.
    * `onClosed` runs when the call ends. Returns the way to send on the call and to detach.
    */
-  attachSideband(send: (text: string) => void, onClosed: () => void): { receive(text: string): void; detach(): void } {
-    const watcher = { send, onClosed };
-    if (this.closed) {
-      onClosed();
-      return { receive: () => {}, detach: () => {} };
-    }
-    this.sidebands.add(watcher);
-    return {
-      receive: (text) => {
-        if (this.closed || !this.sidebands.has(watcher)) return;
-        this.replyingTo = watcher;
-        this.recording?.client(text, 'sideband');
-        try {
-          this.engine.receive(text);
-        } finally {
-          this.replyingTo = null;
-        }
-      },
-      detach: () => {
-        this.sidebands.delete(watcher);
-      },
-    };
+  attachSideband(send: (text: string) => void, onClosed: () => void): SidebandHandle {
+    return this.sidebands.attach(send, onClosed);
   }
 
   /**
@@ -368,9 +346,7 @@ export class RealtimeCall {
     this.pacer.stop();
     this.engine.close();
     const recorded = this.recording?.close();
-    const sidebands = [...this.sidebands];
-    this.sidebands.clear();
-    for (const watcher of sidebands) watcher.onClosed();
+    this.sidebands.close();
     for (const sink of this.sinks) sink.stop();
     this.pc.removeEventListener('track', this.onTrack);
     this.pc.removeEventListener('datachannel', this.onDataChannel);

@@ -6,6 +6,7 @@ import { clientAddress } from '../../clientAddress.js';
 import type { OriginPolicy } from '../../originPolicy.js';
 import { netemParam } from '../network/networkConditions.js';
 import { protocolError, restErrorBody, type ProtocolErrorType } from '../realtime/protocolErrors.js';
+import type { CallControlReply, SipEndpoint } from '../sip/SipEndpoint.js';
 import type { CallsReply, RealtimeCalls } from './RealtimeCalls.js';
 
 /** Largest offer request accepted (an offer is a few KiB; the unified interface adds a session config). */
@@ -17,7 +18,7 @@ function openaiError(c: Context, status: 400 | 403 | 404 | 413 | 415 | 501, mess
   return c.json(restErrorBody(protocolError(code, message, { type })), status);
 }
 
-function reply(c: Context, result: CallsReply): Response {
+function reply(c: Context, result: CallsReply | CallControlReply): Response {
   if (result.status === 201) {
     return c.body(result.sdp, 201, { 'Content-Type': 'application/sdp', Location: result.location });
   }
@@ -38,7 +39,7 @@ async function partText(value: FormDataEntryValue | null): Promise<string | unde
  * allows only (others get no CORS headers and a 403). `calls()` returns undefined when the emulator is not running
  * (openai mode): the routes then answer 501.
  */
-export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: OriginPolicy): Hono {
+export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: OriginPolicy, sip: () => SipEndpoint | undefined = () => undefined): Hono {
   const app = new Hono();
   app.use(
     '*',
@@ -115,9 +116,38 @@ export function callsRoutes(calls: () => RealtimeCalls | undefined, origins?: Or
   );
 
   app.post('/:id/hangup', (c) => {
+    const id = c.req.param('id');
     const handler = calls();
+    const phone = sip();
+    // A call that is no WebRTC call is the SIP interface's to answer for (404 with a standard key), when it listens.
+    if (phone && !handler?.get(id)) return reply(c, phone.hangup(id, c.req.header('authorization')));
     if (!handler) return unavailable(c);
-    return reply(c, handler.hangup(c.req.param('id'), c.req.header('authorization')));
+    return reply(c, handler.hangup(id, c.req.header('authorization')));
   });
+
+  // SIP call control (the developer's server answering `realtime.call.incoming`): JSON bodies, standard keys.
+  const sipControl =
+    (run: (phone: SipEndpoint, id: string, authorization: string | undefined, body: unknown) => CallControlReply | Promise<CallControlReply>) =>
+    async (c: Context) => {
+      const phone = sip();
+      if (!phone) {
+        return openaiError(c, 404, 'No SIP calls here: the emulator listens for SIP only with NPC_VOICE_SIP_PORT set.', 'call_id_not_found');
+      }
+      const text = await c.req.text();
+      let body: unknown;
+      try {
+        body = text.trim() === '' ? undefined : JSON.parse(text);
+      } catch {
+        return openaiError(c, 400, 'We could not parse the JSON body of your request.', 'invalid_json');
+      }
+      return reply(c, await run(phone, c.req.param('id') ?? '', c.req.header('authorization'), body));
+    };
+  const limit = bodyLimit({
+    maxSize: MAX_CALL_BODY_BYTES,
+    onError: (c) => openaiError(c, 413, `Request body over ${MAX_CALL_BODY_BYTES} bytes.`, 'body_too_large'),
+  });
+  app.post('/:id/accept', limit, sipControl((phone, id, auth, body) => phone.accept(id, auth, body)));
+  app.post('/:id/reject', limit, sipControl((phone, id, auth, body) => phone.reject(id, auth, body)));
+  app.post('/:id/refer', limit, sipControl((phone, id, auth, body) => phone.refer(id, auth, body)));
   return app;
 }
