@@ -161,6 +161,10 @@ export const PersonaSchema = z
     greeting: described(nonEmpty, 'What the NPC says when greeted.'),
     farewell: described(nonEmpty, 'What the NPC says when the player leaves or says goodbye.'),
     fallback: described(z._default(nonEmpty, "Sorry, I didn't catch that."), 'What the offline brain says when nothing matches.'),
+    onImage: described(
+      z.optional(z.union([nonEmpty, z.array(nonEmpty).check(z.minLength(1))])),
+      'What the offline brain says when the game shows the NPC a picture (`binding.show()`): one line, or a list it takes in turn. Without it the NPC says a default line. The real model looks at the picture itself.',
+    ),
     knowledge: z._default(z.array(KnowledgeTopicSchema), []),
     intents: z._default(z.array(IntentSchema), []),
     tools: described(z._default(z.array(toolName()), []), 'Game tools this NPC may use.'),

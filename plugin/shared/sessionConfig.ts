@@ -7,12 +7,17 @@ export const DEFAULT_REALTIME_MODEL = 'gpt-realtime';
 /** Transcription model requested so the player's words come back as subtitles. */
 export const TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
+/** Tells the model what a picture from the game (`binding.show()`) is: part of every persona's instructions. */
+export const SCENE_IMAGE_INSTRUCTIONS =
+  'The game may show you a picture of the scene as the player sees it. When it does, look at it and react in character, briefly, as if you saw it with your own eyes; never mention screenshots or images.';
+
 /**
- * The full instructions sent to the model for a persona: the character prompt, what it knows and what it refuses.
+ * The full instructions sent to the model for a persona: the character prompt, that it may be shown the scene, what
+ * it knows and what it refuses.
  * The emulator reads a hot-reloaded persona's lines back by matching this same shape (sessionPersona.ts).
  */
 export function buildInstructions(persona: Persona): string {
-  const parts = [persona.instructions];
+  const parts = [persona.instructions, SCENE_IMAGE_INSTRUCTIONS];
   parts.push(`When the player greets you, answer like: "${persona.greeting}". When they leave: "${persona.farewell}".`);
   if (persona.knowledge.length > 0) {
     parts.push(`What you know:\n${persona.knowledge.map((k) => `- ${k.topic}: ${k.answer}`).join('\n')}`);

@@ -123,7 +123,11 @@ const InputAudioPart = z.looseObject({
   audio: z.string().nullable().optional(),
   transcript: z.string().nullable().optional(),
 });
-const InputImagePart = z.looseObject({ type: z.literal('input_image'), image_url: z.string().optional() });
+const InputImagePart = z.looseObject({
+  type: z.literal('input_image'),
+  image_url: z.string().optional(),
+  detail: z.enum(['auto', 'low', 'high']).optional(),
+});
 const OutputTextPart = z.looseObject({ type: z.literal('output_text'), text: z.string() });
 const OutputAudioPart = z.looseObject({
   type: z.literal('output_audio'),

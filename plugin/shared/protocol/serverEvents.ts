@@ -7,7 +7,7 @@
 export type ServerContentPart =
   | { type: 'input_text'; text: string }
   | { type: 'input_audio'; transcript: string | null; audio?: string }
-  | { type: 'input_image'; image_url?: string }
+  | { type: 'input_image'; image_url?: string; detail?: 'auto' | 'low' | 'high' }
   | { type: 'output_text'; text: string }
   | { type: 'output_audio'; transcript: string; audio?: string; format?: string };
 

@@ -12,6 +12,11 @@ export type BrainInput =
   | { kind: 'unintelligible' }
   /** The player stayed silent for the server VAD's `idle_timeout_ms` after the NPC spoke. */
   | { kind: 'idle' }
+  /**
+   * The player (or the game) showed a picture, maybe with words (`text`, '' without); `answered` counts the pictures
+   * answered with an image line earlier in the session, so a list of `onImage` lines is taken in turn.
+   */
+  | { kind: 'image'; text: string; answered: number }
   /** The game returned the output of a tool call the brain made. */
   | { kind: 'tool_result'; intent: Intent | undefined; output: string };
 
@@ -27,6 +32,7 @@ export type BrainReason =
   | 'tool_result'
   | 'knowledge'
   | 'identity'
+  | 'image'
   | 'fallback';
 
 /** The brain's answer: a line to speak (maybe none) and maybe a tool call. */
@@ -49,6 +55,15 @@ const HELP = ['help', 'what can i ask', 'what can you do', 'what can i say'];
 const COURTESY = { thanks: 'You are welcome.', yes: 'Good.', no: 'As you wish.' } as const;
 /** What an NPC says when the player has said nothing for the idle timeout (personas have no field for it). */
 export const IDLE_PROMPT = 'Are you still there?';
+/** What an NPC whose persona has no `onImage` says when shown a picture. */
+export const DEFAULT_IMAGE_LINE = 'Let me take a look. Thank you for showing me.';
+
+/** The persona's `onImage` lines (the default line when it has none). */
+export function imageLines(persona: Persona): string[] {
+  const lines = persona.onImage;
+  if (lines === undefined) return [DEFAULT_IMAGE_LINE];
+  return typeof lines === 'string' ? [lines] : lines;
+}
 
 /** Whether `phrase` occurs in `text` as whole words (both already normalised). */
 function containsPhrase(text: string, phrase: string): boolean {
@@ -169,7 +184,7 @@ export class PersonaBrain {
    */
   warmLines(): string[] {
     const p = this.persona;
-    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, IDLE_PROMPT, `I am ${p.displayName}.`, ...Object.values(COURTESY), this.helpLine()];
+    const lines = [p.greeting, p.fallback, p.farewell, p.guardrails.refusal, IDLE_PROMPT, ...imageLines(p), `I am ${p.displayName}.`, ...Object.values(COURTESY), this.helpLine()];
     for (const intent of p.intents) {
       if (intent.say) lines.push(intent.say);
       if (intent.resultTemplate) lines.push(fillResultTemplate(intent.resultTemplate, '', intent.tool?.arguments ?? {}));
@@ -205,6 +220,13 @@ export class PersonaBrain {
       }
       case 'text':
         return this.decideText(normalizePhrase(input.text), availableTools);
+      case 'image': {
+        // Words shown with the picture that the brain understands are answered; otherwise the picture is.
+        const answer = input.text.trim() === '' ? null : this.decideText(normalizePhrase(input.text), availableTools);
+        if (answer && answer.reason !== 'fallback') return answer;
+        const lines = imageLines(p);
+        return { reason: 'image', say: lines[input.answered % lines.length] ?? DEFAULT_IMAGE_LINE, toolCall: null };
+      }
     }
   }
 

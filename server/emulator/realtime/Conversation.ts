@@ -3,6 +3,7 @@ import type { ClientContentPart, ClientItem } from '../../../plugin/shared/proto
 import type { ServerContentPart, ServerEventBody, ServerItem, TranscriptionLogprob } from '../../../plugin/shared/protocol/serverEvents.js';
 import type { PlaybackPosition } from './AudioOutput.js';
 import { bytesToMs, msToBytes, type FormatKind } from './audioFormats.js';
+import { readItemImages, type ImageInfo } from './images.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
 import { newId } from './SessionState.js';
 
@@ -23,6 +24,10 @@ export interface ConversationEntry {
   audioDropped?: boolean;
   /** Assistant audio: bytes produced, including any not kept because the item alone went over the cap. */
   producedBytes?: number;
+  /** The images of its `input_image` parts, in order (a user message the player showed a picture with). */
+  images?: ImageInfo[];
+  /** A response already took its images as input: later ones read them from the prompt cache. */
+  imagesCached?: boolean;
 }
 
 /** Options of {@link Conversation}. */
@@ -64,7 +69,7 @@ function convertPart(part: ClientContentPart, audio: Uint8Array[]): ServerConten
       return { type: 'input_audio', transcript: part.transcript ?? null };
     }
     case 'input_image':
-      return { type: 'input_image', ...(part.image_url === undefined ? {} : { image_url: part.image_url }) };
+      return { type: 'input_image', ...(part.image_url === undefined ? {} : { image_url: part.image_url }), ...(part.detail === undefined ? {} : { detail: part.detail }) };
     case 'output_text':
       return { type: 'output_text', text: part.text };
     case 'output_audio':
@@ -136,8 +141,22 @@ export class Conversation {
 
   private announce(entry: ConversationEntry): void {
     const previous = this.previousId(entry);
-    this.options.emit({ type: 'conversation.item.added', previous_item_id: previous, item: snapshot(entry.item) });
-    this.options.emit({ type: 'conversation.item.done', previous_item_id: previous, item: snapshot(entry.item) });
+    this.options.emit({ type: 'conversation.item.added', previous_item_id: previous, item: this.echo(entry) });
+    this.options.emit({ type: 'conversation.item.done', previous_item_id: previous, item: this.echo(entry) });
+  }
+
+  /**
+   * An item as its `conversation.item.added/done` report it: with its images' data URLs, unless they would not fit in
+   * one event of the transport (a WebRTC data channel carries 256 KiB), when the parts keep only their `detail`.
+   */
+  private echo(entry: ConversationEntry): ServerItem {
+    const item = snapshot(entry.item);
+    const max = this.options.maxEventBytes;
+    if (!entry.images || max === undefined || item.type !== 'message') return item;
+    const urlBytes = item.content.reduce((n, part) => n + (part.type === 'input_image' ? (part.image_url?.length ?? 0) : 0), 0);
+    if (urlBytes + 16 * 1024 <= max) return item;
+    item.content = item.content.map((part) => (part.type === 'input_image' ? { type: 'input_image', ...(part.detail ? { detail: part.detail } : {}) } : part));
+    return item;
   }
 
   /** `conversation.item.create`: adds a client item after `previousItemId` and announces it. */
@@ -145,8 +164,11 @@ export class Conversation {
     const id = item.id ?? newId('item');
     if (this.find(id)) return PROTOCOL_ERRORS.itemExists(id);
     if (previousItemId && previousItemId !== 'root' && !this.find(previousItemId)) return PROTOCOL_ERRORS.previousItemMissing(previousItemId);
+    const images = readItemImages(item, 'item');
+    if (!images.ok) return images.error;
     const audio: Uint8Array[] = [];
     const entry: ConversationEntry = { item: itemFromClient(id, item, audio), fromResponse: false, audio, audioFormat: 'pcm' };
+    if (images.images.length > 0) entry.images = images.images;
     this.insert(entry, previousItemId);
     this.capStoredAudio();
     this.announce(entry);
@@ -317,6 +339,23 @@ export class Conversation {
   storeProducedAudio(entry: ConversationEntry, chunk: Uint8Array): void {
     entry.producedBytes = (entry.producedBytes ?? 0) + chunk.length;
     if (entry.producedBytes <= this.storedAudioCap) entry.audio.push(chunk);
+  }
+
+  /**
+   * Input image tokens of a response over `items` (default: the whole conversation), and how many of them were cached:
+   * an image a previous response already took as input is read from the prompt cache, as the service's prefix cache
+   * does. Marks the images as cached for the next response.
+   */
+  imageTokens(items: readonly Pick<ConversationEntry, 'images' | 'imagesCached'>[] = this.list): { tokens: number; cached: number } {
+    let tokens = 0;
+    let cached = 0;
+    for (const entry of items) {
+      const sum = (entry.images ?? []).reduce((n, image) => n + image.tokens, 0);
+      tokens += sum;
+      if (entry.imagesCached) cached += sum;
+      else if (sum > 0) entry.imagesCached = true;
+    }
+    return { tokens, cached };
   }
 
   /** Estimated input tokens of a response: the instructions and every item's text (`items`: its own input instead). */

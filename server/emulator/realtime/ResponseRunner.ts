@@ -11,6 +11,7 @@ import { SAMPLE_RATE_HZ, type TextToSpeech } from '../speech/types.js';
 import { bytesToMs, encodeOutput, formatKind, type FormatKind } from './audioFormats.js';
 import type { AudioOutput, ServerEventSink } from './AudioOutput.js';
 import { itemFromClient, type Conversation, type ConversationEntry } from './Conversation.js';
+import { readItemImages } from './images.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
 import { functionToolNames, newId, toolChoiceError, type SessionView } from './SessionState.js';
 
@@ -79,7 +80,7 @@ interface ContentProgress {
 }
 
 /** What a response answers: the conversation's items, or its own `input` (out-of-band); `heard` for user audio. */
-type ContextEntry = Pick<ConversationEntry, 'item' | 'heard'>;
+type ContextEntry = Pick<ConversationEntry, 'item' | 'heard' | 'images' | 'imagesCached'>;
 
 interface Run {
   id: string;
@@ -97,6 +98,8 @@ interface Run {
   /** `max_output_tokens` of the response: over it the response ends `incomplete`. */
   maxOutputTokens: number | 'inf';
   inputTokens: number;
+  /** Input tokens of the images in its context, and how many of those came from the prompt cache. */
+  imageTokens: { tokens: number; cached: number };
   finished: boolean;
   done: Promise<ServerResponse>;
   resolve: (response: ServerResponse) => void;
@@ -127,6 +130,8 @@ export class ResponseRunner {
   private producedAudio = false;
   /** Tool calls the brain made, by call id, so the tool's output is spoken with the intent's template. */
   private readonly pendingCalls = new Map<string, NonNullable<BrainDecision['toolCall']>>();
+  /** Pictures answered with an image line so far (the brain takes the persona's `onImage` lines in turn). */
+  private imagesAnswered = 0;
 
   constructor(options: ResponseRunnerOptions) {
     this.options = options;
@@ -184,6 +189,7 @@ export class ResponseRunner {
     const input: BrainInput = cause.idleTimeout ? { kind: 'idle' } : this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
     const choice = resolveToolChoice(wireChoice);
     const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, toolNames)), choice, [...toolNames], persona);
+    if (decision.reason === 'image') this.imagesAnswered++;
     if (input.kind === 'tool_result') {
       // One spoken result per call: a second response.create after it greets instead of repeating.
       for (const [callId, call] of this.pendingCalls) if (call.intent === input.intent) this.pendingCalls.delete(callId);
@@ -226,6 +232,7 @@ export class ResponseRunner {
       audioStartedAt: -1,
       maxOutputTokens,
       inputTokens: this.options.conversation.inputTokens(instructions, context.entries ?? undefined),
+      imageTokens: this.options.conversation.imageTokens(context.entries ?? undefined),
       finished: false,
       done,
       resolve,
@@ -288,9 +295,15 @@ export class ResponseRunner {
       if (element.type === 'item_reference') {
         const entry = this.options.conversation.find(element.id);
         if (!entry) return { ok: false, error: PROTOCOL_ERRORS.inputItemNotFound(element.id, index) };
-        entries.push({ item: structuredClone(entry.item), ...(entry.heard !== undefined ? { heard: entry.heard } : {}) });
+        entries.push({
+          item: structuredClone(entry.item),
+          ...(entry.heard !== undefined ? { heard: entry.heard } : {}),
+          ...(entry.images ? { images: entry.images, imagesCached: entry.imagesCached ?? false } : {}),
+        });
       } else {
-        entries.push({ item: itemFromClient(element.id ?? newId('item'), element, []) });
+        const images = readItemImages(element, `response.input.${index}`);
+        if (!images.ok) return images;
+        entries.push({ item: itemFromClient(element.id ?? newId('item'), element, []), ...(images.images.length > 0 ? { images: images.images } : {}) });
       }
     }
     return { ok: true, entries };
@@ -306,6 +319,7 @@ export class ResponseRunner {
       if (item.type === 'message' && item.role === 'user') {
         const texts: string[] = [];
         let unintelligible = false;
+        const shown = (entry.images ?? []).length > 0;
         for (const part of item.content) {
           if (part.type === 'input_text') texts.push(part.text);
           else if (part.type === 'input_audio') {
@@ -314,6 +328,7 @@ export class ResponseRunner {
             else unintelligible = true;
           }
         }
+        if (shown) return { kind: 'image', text: texts.join(' '), answered: this.imagesAnswered };
         if (texts.length > 0) return { kind: 'text', text: texts.join(' ') };
         if (unintelligible) return { kind: 'unintelligible' };
       }
@@ -488,16 +503,18 @@ export class ResponseRunner {
     this.runs.delete(run);
     if (this.run === run) this.run = null;
     const outputAudioTokens = Math.ceil(run.outputAudioMs / 50);
+    const images = run.imageTokens;
+    const inputTokens = run.inputTokens + images.tokens;
     const usage: ServerUsage = {
-      total_tokens: run.inputTokens + run.outputTextTokens + outputAudioTokens,
-      input_tokens: run.inputTokens,
+      total_tokens: inputTokens + run.outputTextTokens + outputAudioTokens,
+      input_tokens: inputTokens,
       output_tokens: run.outputTextTokens + outputAudioTokens,
       input_token_details: {
         text_tokens: run.inputTokens,
         audio_tokens: 0,
-        image_tokens: 0,
-        cached_tokens: 0,
-        cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 },
+        image_tokens: images.tokens,
+        cached_tokens: images.cached,
+        cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: images.cached },
       },
       output_token_details: { text_tokens: run.outputTextTokens, audio_tokens: outputAudioTokens },
     };

@@ -16,6 +16,9 @@ export interface ProtocolError<T extends ProtocolErrorType = ProtocolErrorType> 
 /** An error that can travel in a realtime `error` event. */
 export type RealtimeError = ProtocolError<ServerErrorDetail['type']> & { code: string };
 
+/** Why an `input_image` was refused (the codes OpenAI's image inputs use). */
+export type ImageErrorCode = 'invalid_image_url' | 'invalid_image_format' | 'image_parse_error' | 'image_too_large';
+
 /** OpenAI's REST error body. */
 export interface RestErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -81,6 +84,13 @@ export const PROTOCOL_ERRORS = {
   /** Client-secret instructions over the cap (no key is minted). */
   mintInstructionsTooLong: (max: number, length: number) => instructionsTooLong(max, length, ''),
   voiceLocked: () => invalid('cannot_update_voice', "Cannot update a conversation's voice if assistant audio is present.", 'session.audio.output.voice'),
+  /** An `input_image` part without its `image_url`. */
+  missingImage: (param: string) => invalid('missing_required_parameter', `Missing required parameter: '${param}'.`, param),
+  /**
+   * An `input_image` part whose `image_url` is not a PNG or JPEG base64 data URL the emulator can read (`why`), with
+   * the service's image error codes: not a data URL, an unsupported format, undecodable data, or too many bytes.
+   */
+  invalidImage: (param: string, code: ImageErrorCode, why: string) => invalid(code, `Invalid image in '${param}': ${why}.`, param),
   itemExists: (itemId: string) => invalid('invalid_value', `Item with id '${itemId}' already exists.`, 'item.id'),
   previousItemMissing: (previousItemId: string) =>
     invalid('invalid_value', `Error adding item: the previous item with id '${previousItemId}' does not exist.`, 'previous_item_id'),

@@ -59,6 +59,7 @@ describe('protocolErrors', () => {
     const objectArgs: Record<string, unknown[]> = {
       rejectedEvent: [{ code: 'invalid_event', message: "Invalid value: 'nope'. Supported values are …", param: 'type' }],
       admissionRefused: [{ code: 'rate_limit_exceeded', message: 'Too many sessions for this key (limit 4).' }],
+      invalidImage: ['item.content.0.image_url', 'image_parse_error', 'the data is not valid base64'],
     };
     for (const [name, make] of makers) {
       const error = make(...(objectArgs[name] ?? ['x', 1]));
