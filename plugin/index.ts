@@ -8,6 +8,7 @@ export { NpcVoiceError, NpcVoiceConfigError, MintError, ToolError, NpcSessionErr
 export type { NpcVoiceOptions } from './adapters/phaser/options.js';
 export type { NpcVoiceDuckOptions } from './core/options.js';
 export type { Positioned } from './core/host.js';
+export type { ShowOptions, SnapshotFrame } from './core/snapshot.js';
 export { webAudioBackend, VoiceMixer, NpcVoice, MicCapture, MicUnavailableError } from './audio/index.js';
 export type { AudioBackend, VoiceOutput, VoiceMixerLike, MicSource, MicUnavailableReason, DuckableHowl, DuckTarget } from './audioBackend.js';
 export type { EphemeralKey } from './session/mintClient.js';

@@ -52,7 +52,9 @@ export type NpcSessionErrorCode =
   /** Sending text or audio over a live connection threw. */
   | 'send_failed'
   /** A hot-reloaded persona could not be applied to the live session (`updateAgent` failed). */
-  | 'persona_update_failed';
+  | 'persona_update_failed'
+  /** A picture (`binding.show()`) could not be sent: the session was closed or destroyed first. */
+  | 'session_closed';
 
 declare const mintEndpointCodeBrand: unique symbol;
 
@@ -93,4 +95,6 @@ export type NpcVoiceErrorCode =
   /** The audio layer could not start; the plugin continues with subtitles only. */
   | 'audio_unavailable'
   /** One NPC's spatial voice could not be created. */
-  | 'voice_failed';
+  | 'voice_failed'
+  /** `binding.show()` could not capture the game canvas (no canvas, an adapter without snapshots, no frame rendered). */
+  | 'snapshot_failed';

@@ -146,10 +146,12 @@ export class VillageScene extends Phaser.Scene {
     kb.on('keydown-F2', this.toggleDebug, this);
     kb.on('keydown-BACKTICK', this.toggleDebug, this);
     kb.on('keydown-ENTER', this.focusText, this);
+    kb.on('keydown-L', this.onLookKey, this);
     this.offs.push(() => {
       kb.off('keydown-F2', this.toggleDebug, this);
       kb.off('keydown-BACKTICK', this.toggleDebug, this);
       kb.off('keydown-ENTER', this.focusText, this);
+      kb.off('keydown-L', this.onLookKey, this);
     });
 
     // The gate stays open across restarts (the state outlives the scene); a new run redraws it.
@@ -253,6 +255,32 @@ export class VillageScene extends Phaser.Scene {
     this.subtitles.set('player', text, true);
     this.turnEnd.set(binding.id, performance.now());
     binding.say(text);
+  }
+
+  /**
+   * Shows a villager the scene (the L key shows the one the player talks to; the automation hook names one): the
+   * plugin's `binding.show()` sends a picture of the game canvas, and the villager answers it.
+   */
+  showTo(binding: NpcBinding): Promise<void> {
+    this.answering.delete(binding.id);
+    this.heardSinceAnswer.add(binding.id);
+    this.missed = null;
+    this.subtitles.set('player', '(shows the scene)', true);
+    this.turnEnd.set(binding.id, performance.now());
+    return binding.show().catch((err: unknown) => {
+      this.deps.hud.showNotice(`Could not show the scene: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    });
+  }
+
+  private onLookKey(): void {
+    const addressee = this.npcVoice.addressee;
+    if (!addressee) {
+      this.deps.hud.showNotice('Walk up to a villager to show them the scene (L)');
+      return;
+    }
+    // The notice already told the player; nothing else to do with the error here.
+    this.showTo(addressee).catch(() => undefined);
   }
 
   /** Restarts the scene (automation): resolves once the new run's `create()` has finished. */

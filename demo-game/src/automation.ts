@@ -113,6 +113,11 @@ export interface NpcVoiceDemo {
    * addressee does. The text box itself only reaches the villager in hearing range.
    */
   say(npcId: string, text: string): void;
+  /**
+   * Shows the NPC `npcId` the scene (what the L key does for the villager in range): `binding.show()` sends a JPEG of
+   * the canvas. Resolves once it is sent; rejects with the plugin's error.
+   */
+  show(npcId: string): Promise<void>;
   /** Whether the north gate is open. */
   gateOpen(): boolean;
   /** Server mode from `/healthz`: `emulator` or `openai`. */

@@ -247,6 +247,12 @@ const hook: NpcVoiceDemo = {
     if (!binding) throw new Error(`npcVoiceDemo.say: no NPC "${npcId}" (try blacksmith, guard, herbalist)`);
     s.sayTo(binding, text);
   },
+  show: (npcId) => {
+    const s = requireScene();
+    const binding = s.bindingOf(npcId);
+    if (!binding) return Promise.reject(new Error(`npcVoiceDemo.show: no NPC "${npcId}" (try blacksmith, guard, herbalist)`));
+    return s.showTo(binding);
+  },
   gateOpen: () => state.gateOpen,
   mode: () => mode,
   transport: () => transport,

@@ -1,14 +1,18 @@
 import type { VoiceOutput } from '../audioBackend.js';
+import { NpcSessionError } from '../errors.js';
 import type { Persona } from '../shared/personaSchema.js';
 import type { NpcSession } from '../session/NpcSession.js';
 import type { ConversationLine, NpcState } from '../types.js';
 import type { Positioned } from './host.js';
+import { checkShowArgs, type ShowOptions, type SnapshotFrame } from './snapshot.js';
 
 /** What a binding needs from the plugin; internal. */
 export interface BindingHost {
   sessionFor(binding: NpcBinding): NpcSession;
   /** Calls `gone` when the engine destroys `sprite`; returns the matching off. */
   onDestroyed(sprite: Positioned, gone: () => void): () => void;
+  /** A JPEG data URL of the game canvas (or `frame` of it), scaled down as `options` say. */
+  capture(frame: SnapshotFrame | undefined, options: ShowOptions): Promise<string>;
   unbind(binding: NpcBinding): void;
   touch(binding: NpcBinding): void;
 }
@@ -77,6 +81,32 @@ export class NpcBinding {
     if (this._destroyed) return;
     this.host.touch(this);
     this.session.say(text);
+  }
+
+  /**
+   * Shows the NPC the scene: captures the game canvas (or `frame` of it, in game pixels) after the next rendered
+   * frame, scales it down to 512 px on its longest side (`options.maxSize`), and sends it as a JPEG image to the
+   * NPC's session, opening it if needed; the NPC answers it unless `options.triggerResponse` is false. With the
+   * real API the model sees the picture; the emulator answers with the persona's `onImage` line.
+   *
+   * Resolves once the picture is sent. Rejects with an `NpcVoiceConfigError` naming a bad `frame` or option field,
+   * an `NpcVoiceError` (`snapshot_failed`) when there is no canvas to capture, or an `NpcSessionError`
+   * (`session_closed`, `retries_exhausted`, `send_failed`) when it could not be sent.
+   *
+   * @example
+   * keyboard.on('keydown-L', () => smith.show().catch((e) => console.warn(e.message)));
+   * await smith.show({ x: 0, y: 0, width: 400, height: 300 }, { triggerResponse: false });
+   */
+  async show(frame?: SnapshotFrame, options: ShowOptions = {}): Promise<void> {
+    checkShowArgs(frame, options);
+    if (this._destroyed) throw new NpcSessionError('session_closed', `NPC "${this.id}" was destroyed: it cannot be shown a picture`);
+    this.host.touch(this);
+    const session = this.session;
+    // The connection opens while the picture is taken.
+    session.open(true);
+    const image = await this.host.capture(frame, options);
+    if (this._destroyed) throw new NpcSessionError('session_closed', `NPC "${this.id}" was destroyed before its picture was sent`);
+    await session.showImage(image, options.triggerResponse ?? true);
   }
 
   /** Stops the NPC mid-sentence (what it did not say is removed from its memory). */

@@ -6,6 +6,7 @@ import { NpcVoiceEvents, type NpcVoiceEventMap } from './events.js';
 import { MicRouter, type GestureTarget } from './MicRouter.js';
 import { NpcBinding, type BindingHost } from './NpcBinding.js';
 import type { NpcVoiceHost, Positioned } from './host.js';
+import { encodeSnapshot, type ShowOptions, type SnapshotFrame } from './snapshot.js';
 import { resolveOptions, validatePersona, type NpcVoiceCoreOptions, type ResolvedOptions } from './options.js';
 import type { Persona } from '../shared/personaSchema.js';
 import { chooseAddressee, type PlayerPose } from './addressing.js';
@@ -353,6 +354,13 @@ export class NpcVoiceController<G extends object = object> implements BindingHos
   /** @internal BindingHost: the engine tells when a bound object is destroyed. */
   onDestroyed(sprite: Positioned, gone: () => void): () => void {
     return this.host.onDestroyed(sprite, gone);
+  }
+
+  /** @internal BindingHost: a JPEG of the game canvas for `binding.show()`, through the host's snapshot. */
+  async capture(frame: SnapshotFrame | undefined, options: ShowOptions): Promise<string> {
+    const snapshot = this.host.snapshot;
+    if (!snapshot) throw new NpcVoiceError('snapshot_failed', 'binding.show(): this engine adapter cannot capture the game canvas (its host port has no snapshot())');
+    return encodeSnapshot(await snapshot.call(this.host, frame), options);
   }
 
   /** @internal BindingHost: records conversation activity. */

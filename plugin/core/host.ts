@@ -1,4 +1,5 @@
 import type { PlayerPose } from './addressing.js';
+import type { SnapshotFrame, SnapshotImage } from './snapshot.js';
 
 /** Something with a position in world pixels (an NPC's game object, the player). */
 export interface Positioned {
@@ -36,4 +37,10 @@ export interface NpcVoiceHost {
   listener(): PlayerPose | null;
   /** The engine's own Web Audio output, used when neither the `audioContext` option nor Howler gives one; or null. */
   audioOutput(): HostAudioOutput | null;
+  /**
+   * Optional, for `binding.show()`: a picture of what the game renders (the whole canvas, or `frame` in game
+   * pixels), taken after a rendered frame so a WebGL canvas is not read blank. Rejects with an `NpcVoiceError`
+   * (`snapshot_failed`) when there is no canvas to capture. An adapter without it cannot show NPCs the scene.
+   */
+  snapshot?(frame: SnapshotFrame | undefined): Promise<SnapshotImage>;
 }

@@ -10,6 +10,7 @@ import type { ConversationLine, NpcState, NpcUsage } from '../types.js';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
 import { EarlyAudio } from './earlyAudio.js';
+import { PendingImages, type PendingImage } from './pendingImages.js';
 import type { RealtimeSdk } from './loadRealtimeSdk.js';
 import type { EphemeralKey } from './mintClient.js';
 import type { ServerEventSink } from './serverEvents.js';
@@ -78,6 +79,8 @@ export class NpcSession {
   private lastState: NpcState = 'idle';
   private micEnabled = false;
   private readonly pendingTexts: string[] = [];
+  /** Pictures (`binding.show()`) waiting for the connection or a persona update, sent after the pending texts. */
+  private readonly pendingImages = new PendingImages();
   /** The player's last words (typed, or a spoken turn's transcript) that the NPC has not finished answering. */
   private unanswered: string | null = null;
   /** Words whose answer a dropped connection cut off: asked again, once, as soon as the new connection is up. */
@@ -92,7 +95,11 @@ export class NpcSession {
         open: (current) => this.openLive(current),
         dispose: (live) => this.disposeLive(live),
         up: (live) => this.onLive(live),
-        changed: () => this.refreshState(),
+        changed: () => {
+          // Gave up connecting: the pictures waiting for the connection are refused rather than kept forever.
+          if (this.connection.status === 'failed') this.pendingImages.rejectAll(new NpcSessionError('retries_exhausted', 'the picture was not sent: connecting failed'));
+          this.refreshState();
+        },
         error: (error) => this.report(error),
       },
       { ...(options.backoff ? { backoff: options.backoff } : {}), ...(options.random ? { random: options.random } : {}) },
@@ -114,7 +121,7 @@ export class NpcSession {
    * a persona update is applying).
    */
   get hasPendingInput(): boolean {
-    return this.pendingTexts.length > 0 || this.early.releasedTurn || this.askAgain !== null;
+    return this.pendingTexts.length > 0 || this.pendingImages.size > 0 || this.early.releasedTurn || this.askAgain !== null;
   }
 
   /** Whether the session is connected now. */
@@ -167,6 +174,7 @@ export class NpcSession {
     this.endConversationTurn();
     this.early.drop();
     this.askAgain = null;
+    this.pendingImages.rejectAll(new NpcSessionError('session_closed', 'the picture was not sent: the session was closed'));
   }
 
   /** Closes for good; the session cannot be reopened. Idempotent. */
@@ -175,6 +183,7 @@ export class NpcSession {
     this.connection.destroy();
     this.endConversationTurn();
     this.pendingTexts.length = 0;
+    this.pendingImages.rejectAll(new NpcSessionError('session_closed', 'the picture was not sent: the session was destroyed'));
     this.askAgain = null;
     this.early.drop();
     this.setVoice(null);
@@ -197,6 +206,20 @@ export class NpcSession {
       return;
     }
     this.sendText(live, trimmed);
+  }
+
+  /**
+   * Sends a picture (a JPEG or PNG data URL) as a user image item, and asks for an answer unless `triggerResponse`
+   * is false; connects first if needed. Resolves once it is sent; rejects with an `NpcSessionError` when the session
+   * closes or gives up connecting first (`session_closed`, `retries_exhausted`) or sending throws (`send_failed`).
+   */
+  showImage(image: string, triggerResponse: boolean): Promise<void> {
+    if (this.connection.status === 'closed') return Promise.reject(new NpcSessionError('session_closed', 'the picture was not sent: the session was destroyed'));
+    const live = this.connection.live;
+    if (live && !this.updating) return this.pendingImages.add(image, triggerResponse, (pending) => this.sendImage(live, pending));
+    const queued = this.pendingImages.add(image, triggerResponse);
+    if (!live) this.open(true);
+    return queued;
   }
 
   /** Stops the NPC mid-sentence: cancels the response, truncates what was not heard, silences the voice. */
@@ -277,7 +300,7 @@ export class NpcSession {
         if (this.updating !== updating) return;
         this.updating = null;
         // Text said while the update was on its way goes out now, after it (same connection only).
-        if (this.connection.live === live) for (const text of this.pendingTexts.splice(0)) this.sendText(live, text);
+        if (this.connection.live === live) this.sendPending(live);
       });
     this.updating = updating;
   }
@@ -321,7 +344,13 @@ export class NpcSession {
       this.guard(() => live.session.sendMessage(again));
       this.setResponding(true);
     }
+    this.sendPending(live);
+  }
+
+  /** Sends what waited for the connection or a persona update: typed words, then pictures, in order. */
+  private sendPending(live: Live): void {
     for (const text of this.pendingTexts.splice(0)) this.sendText(live, text);
+    for (const pending of this.pendingImages.take()) this.sendImage(live, pending);
   }
 
   /** Connection hook: releases a connection (closed, stale, or dropped). */
@@ -441,6 +470,18 @@ export class NpcSession {
     this.unanswered = text;
     this.guard(() => live.session.sendMessage(text));
     this.setResponding(true);
+  }
+
+  private sendImage(live: Live, pending: PendingImage): void {
+    if (pending.triggerResponse && (this.speaking || this.responding)) this.interrupt();
+    try {
+      live.session.addImage(pending.image, { triggerResponse: pending.triggerResponse });
+    } catch (err) {
+      pending.reject(new NpcSessionError('send_failed', `the picture was not sent: ${messageOf(err)}`, { cause: err }));
+      return;
+    }
+    if (pending.triggerResponse) this.setResponding(true);
+    pending.resolve();
   }
 
   private setSpeaking(on: boolean): void {

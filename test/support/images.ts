@@ -31,7 +31,23 @@ export function pngDataUrl(width: number, height: number): string {
 
 /** Width and height of a JPEG data URL, decoded with jpeg-js (what a client received, checked independently). */
 export function jpegSize(dataUrl: string): { width: number; height: number } {
-  const bytes = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
-  const { width, height } = jpeg.decode(bytes, { useTArray: true });
+  const { width, height } = jpeg.decode(jpegBytes(dataUrl), { useTArray: true });
   return { width, height };
 }
+
+/** Mean and standard deviation of a JPEG data URL's luma (0–255): a blank picture has a deviation near 0. */
+export function jpegLuma(dataUrl: string): { mean: number; stdDev: number } {
+  const { data } = jpeg.decode(jpegBytes(dataUrl), { useTArray: true });
+  let sum = 0;
+  let squares = 0;
+  const n = data.length / 4;
+  for (let i = 0; i < data.length; i += 4) {
+    const luma = 0.299 * (data[i] ?? 0) + 0.587 * (data[i + 1] ?? 0) + 0.114 * (data[i + 2] ?? 0);
+    sum += luma;
+    squares += luma * luma;
+  }
+  const mean = sum / n;
+  return { mean, stdDev: Math.sqrt(Math.max(0, squares / n - mean * mean)) };
+}
+
+const jpegBytes = (dataUrl: string): Buffer => Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');

@@ -10,6 +10,7 @@ import { isListener, resolveAllOptions, type NpcVoiceOptions, type ResolvedPhase
 import type { Persona } from '../../shared/personaSchema.js';
 import type { PlayerPose } from '../../core/addressing.js';
 import type { GameTool } from '../../tools/defineGameTool.js';
+import { phaserSnapshot } from './snapshot.js';
 
 /** The parts of a Phaser game object a binding uses (any sprite, image or container fits). */
 export interface NpcSprite extends Positioned {
@@ -115,8 +116,8 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
 
   /**
    * The core's host port for this scene: the frame tick is the scene's UPDATE (after the push-to-talk key is read),
-   * the listener the player sprite or the camera, an NPC's lifetime its game object's DESTROY, and the audio output
-   * Phaser's Web Audio sound manager.
+   * the listener the player sprite or the camera, an NPC's lifetime its game object's DESTROY, the audio output
+   * Phaser's Web Audio sound manager, and snapshots (`binding.show()`) the game renderer's.
    */
   private host(pluginManager: Phaser.Plugins.PluginManager): NpcVoiceHost {
     return {
@@ -137,6 +138,7 @@ export class NpcVoicePlugin<G extends object = object> extends Phaser.Plugins.Sc
       },
       listener: () => this.playerPose(),
       audioOutput: () => phaserAudio(pluginManager.game),
+      snapshot: (frame) => phaserSnapshot(pluginManager.game, frame),
     };
   }
 

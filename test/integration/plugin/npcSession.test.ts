@@ -8,6 +8,7 @@ import type { NpcVoiceError } from '../../../plugin/errors.js';
 import { NpcVoiceEvents, type NpcVoiceEventMap } from '../../../plugin/core/events.js';
 import { createFakeHost, createFakeSprite } from '../../../plugin/testing/index.js';
 import { defineGameTool } from '../../../plugin/tools/defineGameTool.js';
+import { jpegDataUrl } from '../../support/images.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { waitFor, type EventSource } from '../emulator/helpers.js';
 import { recordingAudio, type RecordingVoice } from './recordingAudio.js';
@@ -318,5 +319,32 @@ describe('the plugin session layer against the real server and emulator', () => 
     // Same live session (updateAgent), no new key.
     expect(server.server.keyStore.size).toBe(keys);
     expect(errorsOf(h)).toEqual([]);
+  });
+
+  it('sends a picture before the connection is up: it waits, goes out once live, and the NPC answers with its image line', async () => {
+    const h = setup();
+    const smith = bindSmith(h);
+    const lines = personaJson('blacksmith').onImage as string[];
+    const answered = h.next(NpcVoiceEvents.NPC_TRANSCRIPT, (b, t) => b === smith && t === lines[0]);
+    // The session is not open yet: the picture waits for the connection (the SDK's addImage needs one).
+    const sent = smith.session.showImage(jpegDataUrl(160, 90), true);
+    expect(smith.session.hasPendingInput).toBe(true);
+    await sent;
+    await answered;
+    const usage = await h.next(NpcVoiceEvents.USAGE, (b) => b === smith);
+    expect(usage[1].inputTokens).toBeGreaterThanOrEqual(255);
+    expect(errorsOf(h)).toEqual([]);
+  });
+
+  it('refuses show() with a clear error when the engine cannot capture, and a picture whose NPC is destroyed first', async () => {
+    const h = setup();
+    const smith = bindSmith(h);
+    // The fake host has no snapshot(): no canvas to capture.
+    await expect(smith.show()).rejects.toMatchObject({ code: 'snapshot_failed', message: expect.stringContaining('cannot capture the game canvas') });
+    await expect(smith.show({ x: 0, y: 0, width: 0, height: 10 })).rejects.toMatchObject({ code: 'invalid_option', field: 'frame.width' });
+    const waiting = smith.session.showImage(jpegDataUrl(16, 16), true);
+    smith.destroy();
+    await expect(waiting).rejects.toMatchObject({ code: 'session_closed' });
+    await expect(smith.show()).rejects.toMatchObject({ code: 'session_closed' });
   });
 });
