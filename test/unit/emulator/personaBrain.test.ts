@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
-import { PersonaBrain, fillResultTemplate, toolDeclined, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
+import { DEFAULT_IMAGE_LINE, PersonaBrain, fillResultTemplate, toolDeclined, toolError } from '../../../server/emulator/brain/PersonaBrain.js';
 import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPersonas.js';
 
 let personas: PersonaMap;
@@ -56,6 +56,26 @@ describe('PersonaBrain', () => {
     expect(toolError('{"error":{"message":"no stock"}}')).toBe('no stock');
     expect(toolError('{"item":"sword"}')).toBeNull();
     expect(toolError('not json')).toBeNull();
+  });
+});
+
+describe('PersonaBrain: pictures', () => {
+  it("takes the persona's onImage lines in turn, answers understood words shown with a picture, and warms the lines", () => {
+    const lines = blacksmith.onImage as string[];
+    expect(lines.length).toBe(2);
+    const said = [0, 1, 2].map((answered) => brain.decide({ kind: 'image', text: '', answered }, tools));
+    expect(said.map((d) => [d.reason, d.say])).toEqual([['image', lines[0]], ['image', lines[1]], ['image', lines[0]]]);
+    expect(brain.decide({ kind: 'image', text: 'what do you make of this', answered: 0 }, tools).say).toBe(lines[0]);
+    const sword = brain.decide({ kind: 'image', text: 'give me a sword', answered: 0 }, tools);
+    expect(sword.toolCall?.name).toBe('give_item');
+    expect(brain.warmLines()).toEqual(expect.arrayContaining(lines));
+  });
+
+  it('says a single onImage line, or the default line for a persona without one', () => {
+    const one = new PersonaBrain({ ...blacksmith, onImage: 'Ah, the village!' });
+    expect(one.decide({ kind: 'image', text: '', answered: 5 }, tools).say).toBe('Ah, the village!');
+    const guard = new PersonaBrain(personas.get('guard') as Persona);
+    expect(guard.decide({ kind: 'image', text: '', answered: 0 }, tools).say).toBe(DEFAULT_IMAGE_LINE);
   });
 });
 

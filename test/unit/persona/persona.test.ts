@@ -94,6 +94,21 @@ describe('persona validation errors name the file, the JSON path and what was ex
     expect(firstError(json)).toMatch(/at "intents\[0\]\.tool\.name": tool "give_item" is not in this persona's `tools`/);
   });
 
+  it('onImage: a line or a non-empty list of lines, errors at the field or the list entry', async () => {
+    const json = await demoPersona('blacksmith');
+    for (const good of ['A fine map!', ['A fine map!', 'Another one?']]) {
+      const result = parsePersona({ ...json, onImage: good }, 'x.json');
+      expect(result.ok && result.persona.onImage).toEqual(good);
+    }
+    expect(firstError({ ...json, onImage: [] })).toMatch(/at "onImage": /);
+    expect(firstError({ ...json, onImage: 42 })).toMatch(/at "onImage": /);
+    expect(firstError({ ...json, onImage: ['Fine.', '  '] })).toMatch(/at "onImage(\[1\])?": /);
+    const without = { ...json };
+    delete without.onImage;
+    const parsed = parsePersona(without, 'x.json');
+    expect(parsed.ok && parsed.persona.onImage).toBeUndefined();
+  });
+
   it('turn-taking mode outside the enum', async () => {
     const json = await demoPersona('guard');
     json.turnTaking = { mode: 'telepathy' };
