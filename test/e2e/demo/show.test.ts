@@ -9,11 +9,12 @@ import { jpegLuma, jpegSize } from '../../support/images.js';
 import { launchBrowser, openDemo, PERSONA_DIR, SMITH, startDemoServer, waitForNpcLine } from './harness.js';
 
 let server: NpcVoiceServer;
+let serverLogs: string[] = [];
 const browsers: Browser[] = [];
 const smithLines = (JSON.parse(readFileSync(join(PERSONA_DIR, 'blacksmith.json'), 'utf8')) as { onImage: string[] }).onImage;
 
 beforeAll(async () => {
-  ({ server } = await startDemoServer());
+  ({ server, logs: serverLogs } = await startDemoServer());
 });
 
 afterEach(async () => {
@@ -63,4 +64,17 @@ describe('showing an NPC the scene (binding.show)', () => {
       expect(errors).toEqual([]);
     });
   }
+
+  test('shows the scene over WebRTC (the demo default): the picture crosses the data channel and the NPC answers it', async () => {
+    const browser = await launchBrowser();
+    browsers.push(browser);
+    const { page, errors } = await openDemo(browser, `${server.url}/?e2e=1&transport=webrtc&renderer=webgl`);
+    expect(await page.evaluate(() => window.npcVoiceDemo.transport())).toBe('webrtc');
+    const answeredBefore = serverLogs.filter((l) => / \(blacksmith\): image$/.test(l)).length;
+    await page.evaluate(() => window.npcVoiceDemo.show('blacksmith'));
+    await waitForNpcLine(page, 'blacksmith', smithLines[0] as string);
+    // The emulator answered a picture (its brain's reason), not a greeting or a fallback.
+    expect(serverLogs.filter((l) => / \(blacksmith\): image$/.test(l)).length).toBe(answeredBefore + 1);
+    expect(errors).toEqual([]);
+  });
 });
