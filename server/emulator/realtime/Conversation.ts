@@ -252,7 +252,7 @@ export class Conversation {
   retrieve(itemId: string): RealtimeError | null {
     const entry = this.find(itemId);
     if (!entry) return PROTOCOL_ERRORS.itemNotFound(itemId);
-    const item = snapshot(entry.item);
+    const item = this.echo(entry);
     if (item.type === 'message' && entry.audio.length > 0) {
       const bytes = entry.audio.reduce((n, chunk) => n + chunk.length, 0);
       // base64 is 4/3 of the bytes; the rest of the event is small. The SDK asks for every transcribed item back, so

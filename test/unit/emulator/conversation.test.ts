@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerEventBody, ServerItem } from '../../../plugin/shared/protocol/serverEvents.js';
 import { Conversation, type ConversationEntry, type ConversationOptions } from '../../../server/emulator/realtime/Conversation.js';
+import { pngDataUrl } from '../../support/images.js';
 
 /** A conversation whose events are recorded; `generating` marks the entry a response would be producing. */
 function setup(options: Partial<ConversationOptions> = {}) {
@@ -198,5 +199,45 @@ describe('Conversation delete and retrieve', () => {
     expect(capped.events[0]).toMatchObject({ type: 'conversation.item.retrieved', item: { content: [{ type: 'output_audio', transcript: 'Welcome.' }] } });
     expect(JSON.stringify(capped.events[0])).not.toContain('"audio":"');
     expect(capped.conversation.retrieve('nope')).toMatchObject({ code: 'item_not_found' });
+  });
+});
+
+describe('Conversation images', () => {
+  const imageItem = (id: string, url: string) => ({ type: 'message' as const, id, role: 'user' as const, content: [{ type: 'input_image' as const, image_url: url }] });
+
+  it('keeps what it read of each picture, counts its tokens, and reads them from the cache the second time', () => {
+    const { conversation } = setup();
+    expect(conversation.create(imageItem('a', pngDataUrl(640, 360)), undefined)).toBeNull();
+    expect(conversation.find('a')?.images?.map((i) => [i.width, i.height, i.tokens])).toEqual([[640, 360, 425]]);
+    expect(conversation.imageTokens()).toEqual({ tokens: 425, cached: 0 });
+    expect(conversation.create(imageItem('b', pngDataUrl(16, 16)), undefined)).toBeNull();
+    expect(conversation.imageTokens()).toEqual({ tokens: 680, cached: 425 });
+    expect(conversation.imageTokens()).toEqual({ tokens: 680, cached: 680 });
+  });
+
+  it('refuses a bad picture without storing or announcing anything', () => {
+    const { conversation, events } = setup();
+    const error = conversation.create(imageItem('a', 'data:image/gif;base64,R0lGODlhAQABAAAAACw='), undefined);
+    expect(error).toMatchObject({ code: 'invalid_image_format', param: 'item.content.0.image_url' });
+    expect(conversation.entries).toHaveLength(0);
+    expect(events).toEqual([]);
+  });
+
+  it('echoes a picture too large for one event of the transport without its data URL, in added/done and retrieve', () => {
+    // The emulator leaves 16 KiB of an event to the rest of it: a 17 KiB event has room for about 1 KiB of picture.
+    const { conversation, events } = setup({ maxEventBytes: 17 * 1024 });
+    const big = pngDataUrl(400, 400);
+    expect(big.length).toBeGreaterThan(2 * 1024);
+    conversation.create({ ...imageItem('big', big), content: [{ type: 'input_image', image_url: big, detail: 'low' }] }, undefined);
+    conversation.create(imageItem('small', pngDataUrl(8, 8)), undefined);
+    conversation.retrieve('big');
+    const parts = events.map((e) => ('item' in e ? (e.item as { content?: unknown[] }).content?.[0] : undefined));
+    expect(parts).toEqual([
+      { type: 'input_image', detail: 'low' },
+      { type: 'input_image', detail: 'low' },
+      { type: 'input_image', image_url: expect.stringMatching(/^data:image\/png;base64,/) },
+      { type: 'input_image', image_url: expect.stringMatching(/^data:image\/png;base64,/) },
+      { type: 'input_image', detail: 'low' },
+    ]);
   });
 });
