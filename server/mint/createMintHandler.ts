@@ -82,6 +82,19 @@ export interface MintHandlerOptions {
    * prefix (`/game/api/npc-voice/session`); other paths get 404. Default `/api/npc-voice/session`.
    */
   path?: string;
+  /**
+   * Relay mode: the server is in the path of every session, so the answer is a one-time token for its own channels
+   * (see `ControlTokens`) with `url`/`callsUrl` pointing at them, and no upstream key is minted.
+   */
+  channels?: MintChannels;
+}
+
+/** This server's own channels (relay, unified interface), as the mint hands them out in relay mode. */
+export interface MintChannels {
+  /** A one-time token for `grant`. */
+  issue(grant: { playerId: string; personaId: string }): { value: string; expiresAt: number };
+  /** The channels' browser-facing URLs under `base` (`https://game.example`). */
+  urls(base: string): { url: string; callsUrl: string };
 }
 
 type MintEnv = { Bindings: { context: MintContext }; Variables: { player: string | undefined; rateLimit: RateLimitInfo | undefined } };
@@ -256,6 +269,21 @@ export function createMintHandler(options: MintHandlerOptions): MintHandler {
     }
     const player = c.get('player');
     const forPlayer = player === undefined ? '' : ` for player ${JSON.stringify(player)}`;
+    const { channels } = options;
+    if (channels) {
+      const token = channels.issue({ playerId: player ?? (await rateKey(c.req.raw, c.env.context)), personaId: persona.id });
+      log(`issued a ${ttlSeconds} s relay token for persona ${persona.id} (${mode})${forPlayer}`);
+      return Response.json({
+        value: token.value,
+        expires_at: token.expiresAt,
+        model,
+        persona: persona.id,
+        mode,
+        channel: 'relay',
+        ...channels.urls(publicUrl ?? requestBase(c.req.raw, trustProxy)),
+        ...(player === undefined ? {} : { player }),
+      });
+    }
     try {
       const key = await upstream(personaSessionConfig(persona, model), ttlSeconds, persona.id);
       log(`minted a ${ttlSeconds} s key for persona ${persona.id} (${mode})${forPlayer}`);
