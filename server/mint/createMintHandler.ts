@@ -129,7 +129,8 @@ function checkOptions(options: MintHandlerOptions): void {
 
 /**
  * The key-minting route as a web-standard handler: `POST {path}` with `{"persona":"<id>"}` answers
- * `{value, expires_at, model, persona, mode, url, callsUrl}` (plus `player` with `authorize`), and it answers the
+ * `{value, expires_at, model, persona, mode, url, callsUrl}` (plus `player` with `authorize`; with `channels`, a one-time
+ * token for the server's own channels and `channel: 'relay'`), and it answers the
  * CORS preflight. Refusals are `{"error":{"type","code","message"}}`: 403 origin, 429 rate limit (`Retry-After`),
  * 401 `authorize`, 413 body over 16 KiB, 400 bad JSON/body, 404 unknown persona, 502 upstream (a generic message:
  * upstream bodies and the API key never reach a client or a log line).
