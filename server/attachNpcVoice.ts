@@ -118,7 +118,7 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
     config.mode === 'openai' && config.openaiApiKey
       ? openaiControlUpstream({ apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl, model: config.model, ttlSeconds: config.keyTtlSeconds, timeoutMs: config.upstreamTimeoutMs })
       : emulatorControlUpstream({ keyStore, calls: () => realtimeCalls, origin: () => listeningOrigin(httpServer), model: config.model, ttlSeconds: config.keyTtlSeconds });
-  const control = config.relay ? { tokens: new ControlTokens(config.keyTtlSeconds, options.now), upstream: controlUpstream, hub } : undefined;
+  const control = config.relay ? { tokens: new ControlTokens(config.keyTtlSeconds, options.now, store), upstream: controlUpstream, hub } : undefined;
   const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, sipCalls: () => sipCalls, webhookSecret, store, ...(control ? { control } : {}) });
   const apiListener = getRequestListener(app.fetch);
   // Loaded on demand and only in emulator mode: the speech engines are heavy optional peers, which a backend that
@@ -139,7 +139,7 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
   sipCalls = realtime.sip;
   if (options.watchPersonas) personas.watch();
   const relay: RelayEndpoint | undefined = control
-    ? attachRelay(httpServer, { ...control, personas, origins, model: config.model, log })
+    ? attachRelay(httpServer, { ...control, personas, origins, model: config.model, upstreamTimeoutMs: config.upstreamTimeoutMs, log })
     : undefined;
 
   let closed: Promise<void> | undefined;

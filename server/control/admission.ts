@@ -9,8 +9,8 @@ export type Admission =
   | { ok: false; status: 401 | 404; code: 'invalid_token' | 'unknown_persona'; message: string };
 
 /** Redeems the token a channel (`what`: "call", "session") was opened with and finds its persona; logs refusals. */
-export function admit(tokens: ControlTokens, personas: PersonaRegistry, token: string | undefined, what: string, log: LogFn): Admission {
-  const redeemed = tokens.redeem(token);
+export async function admit(tokens: ControlTokens, personas: PersonaRegistry, token: string | undefined, what: string, log: LogFn): Promise<Admission> {
+  const redeemed = await tokens.redeem(token);
   if (!redeemed.ok) {
     log(`control: refused a ${what}: ${redeemed.reason} token`);
     const message = `The ${what} needs a fresh token from the mint route (this one is ${redeemed.reason}); each token opens one ${what}.`;

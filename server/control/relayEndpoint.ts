@@ -24,6 +24,8 @@ export interface RelayDeps {
   upstream: ControlUpstream;
   hub: ControlHub;
   model: string;
+  /** Longest wait for the upstream socket to open (`NPC_VOICE_UPSTREAM_TIMEOUT_MS`). */
+  upstreamTimeoutMs: number;
   log: LogFn;
 }
 
@@ -78,14 +80,14 @@ export function attachRelay(server: http.Server, deps: RelayDeps): RelayEndpoint
       log(`relay: refused a session: origin ${JSON.stringify(origin)} not allowed`);
       return refuse(socket, 403, 'Forbidden', 'origin_not_allowed', `Origin ${String(origin)} may not open sessions. Add it to NPC_VOICE_ALLOWED_ORIGINS.`);
     }
-    const admitted = admit(deps.tokens, deps.personas, presentedToken(req.headers.authorization, offeredProtocols(req)), 'session', log);
+    const admitted = await admit(deps.tokens, deps.personas, presentedToken(req.headers.authorization, offeredProtocols(req)), 'session', log);
     if (!admitted.ok) return refuse(socket, admitted.status, admitted.status === 401 ? 'Unauthorized' : 'Not Found', admitted.code, admitted.message);
     const { grant, persona } = admitted;
 
     let upstream: OpenedUpstream;
     try {
       const key = await deps.upstream.sessionKey(persona);
-      upstream = await openUpstream(`${deps.upstream.realtimeUrl()}?model=${encodeURIComponent(deps.model)}`, key);
+      upstream = await openUpstream(`${deps.upstream.realtimeUrl()}?model=${encodeURIComponent(deps.model)}`, key, deps.upstreamTimeoutMs);
     } catch (err) {
       log(`relay: upstream refused the session for ${persona.id}: ${err instanceof Error ? err.message : 'unexpected error'}`);
       return refuse(socket, 502, 'Bad Gateway', 'upstream_error', 'The voice service could not start the session right now. Try again shortly.');
@@ -122,9 +124,9 @@ interface OpenedUpstream {
 }
 
 /** Opens the upstream socket with a session key; rejects with the HTTP status when refused (never its body). */
-function openUpstream(url: string, key: string): Promise<OpenedUpstream> {
+function openUpstream(url: string, key: string, timeoutMs: number): Promise<OpenedUpstream> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['realtime'], { headers: { authorization: `Bearer ${key}` }, maxPayload: MAX_RELAY_FRAME_BYTES });
+    const ws = new WebSocket(url, ['realtime'], { headers: { authorization: `Bearer ${key}` }, maxPayload: MAX_RELAY_FRAME_BYTES, handshakeTimeout: timeoutMs });
     const early: [RawData, boolean][] = [];
     const buffer = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
     ws.on('message', buffer);

@@ -72,7 +72,7 @@ export function unifiedCallsRoute(deps: UnifiedCallsDeps): Hono {
       if (!(contentType.startsWith('application/sdp') || contentType.startsWith('text/plain') || contentType === '')) {
         return refuse(c, 415, 'invalid_request', 'unsupported_media_type', `Send the SDP offer as application/sdp (got ${contentType}).`);
       }
-      const admitted = admit(deps.tokens, deps.personas, presentedToken(c.req.header('authorization')), 'call', log);
+      const admitted = await admit(deps.tokens, deps.personas, presentedToken(c.req.header('authorization')), 'call', log);
       if (!admitted.ok) return refuse(c, admitted.status, admitted.status === 401 ? 'unauthorized' : 'not_found', admitted.code, admitted.message);
       const { grant, persona } = admitted;
       const offer = await c.req.text();

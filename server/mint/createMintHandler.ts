@@ -92,7 +92,7 @@ export interface MintHandlerOptions {
 /** This server's own channels (relay, unified interface), as the mint hands them out in relay mode. */
 export interface MintChannels {
   /** A one-time token for `grant`. */
-  issue(grant: { playerId: string; personaId: string }): { value: string; expiresAt: number };
+  issue(grant: { playerId: string; personaId: string }): Promise<{ value: string; expiresAt: number }>;
   /** The channels' browser-facing URLs under `base` (`https://game.example`). */
   urls(base: string): { url: string; callsUrl: string };
 }
@@ -272,7 +272,7 @@ export function createMintHandler(options: MintHandlerOptions): MintHandler {
     const forPlayer = player === undefined ? '' : ` for player ${JSON.stringify(player)}`;
     const { channels } = options;
     if (channels) {
-      const token = channels.issue({ playerId: player ?? (await rateKey(c.req.raw, c.env.context)), personaId: persona.id });
+      const token = await channels.issue({ playerId: player ?? (await rateKey(c.req.raw, c.env.context)), personaId: persona.id });
       log(`issued a ${ttlSeconds} s relay token for persona ${persona.id} (${mode})${forPlayer}`);
       return Response.json({
         value: token.value,

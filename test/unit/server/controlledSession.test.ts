@@ -6,6 +6,7 @@ import {
   type ObservedServerEvent,
 } from '../../../server/control/ControlledSession.js';
 import { ControlTokens, presentedToken } from '../../../server/control/ControlTokens.js';
+import { MemoryStore } from '../../../server/store/Store.js';
 
 /** A channel that records what it was asked to do; the test plays its other side. */
 class RecordingSession extends ControlledSessionBase {
@@ -80,18 +81,23 @@ describe('ControlledSessionBase', () => {
 });
 
 describe('ControlTokens', () => {
-  it('redeems a token once, for the grant it was issued with, and refuses it after its lifetime', () => {
+  it.each([
+    ['in memory', false],
+    ['in a store', true],
+  ])('redeems a token once, for the grant it was issued with, and refuses it after its lifetime (%s)', async (_where, withStore) => {
     let now = 1_000_000;
-    const tokens = new ControlTokens(60, () => now);
-    const a = tokens.issue({ playerId: 'p1', personaId: 'blacksmith' });
+    const clock = () => now;
+    const tokens = new ControlTokens(60, clock, withStore ? new MemoryStore(clock) : null);
+    const a = await tokens.issue({ playerId: 'p1', personaId: 'blacksmith' });
     expect(a.value).toMatch(/^ek_npcv_[A-Za-z0-9_-]{32}$/);
     expect(a.expiresAt).toBe(1060);
-    expect(tokens.redeem(a.value)).toEqual({ ok: true, grant: { playerId: 'p1', personaId: 'blacksmith' } });
-    expect(tokens.redeem(a.value)).toEqual({ ok: false, reason: 'unknown' });
-    const b = tokens.issue({ playerId: 'p2', personaId: 'guard' });
+    expect(await tokens.redeem(a.value)).toEqual({ ok: true, grant: { playerId: 'p1', personaId: 'blacksmith' } });
+    expect(await tokens.redeem(a.value)).toEqual({ ok: false, reason: 'unknown' });
+    const b = await tokens.issue({ playerId: 'p2', personaId: 'guard' });
     now += 60_000;
-    expect(tokens.redeem(b.value)).toEqual({ ok: false, reason: 'expired' });
-    expect(tokens.redeem(undefined)).toEqual({ ok: false, reason: 'missing' });
+    expect(await tokens.redeem(b.value)).toEqual({ ok: false, reason: 'expired' });
+    expect(await tokens.redeem(undefined)).toEqual({ ok: false, reason: 'missing' });
+    expect(await tokens.redeem('ek_npcv_made-up')).toEqual({ ok: false, reason: 'unknown' });
   });
 
   it('reads the token from a bearer header or a browser WebSocket subprotocol', () => {
