@@ -118,6 +118,9 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
     config.mode === 'openai' && config.openaiApiKey
       ? openaiControlUpstream({ apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl, model: config.model, ttlSeconds: config.keyTtlSeconds, timeoutMs: config.upstreamTimeoutMs })
       : emulatorControlUpstream({ keyStore, calls: () => realtimeCalls, origin: () => listeningOrigin(httpServer), model: config.model, ttlSeconds: config.keyTtlSeconds });
+  if (!config.relay && (options.control?.policies?.length ?? 0) > 0) {
+    log('control: policies are configured but relay mode is off, so sessions go direct and none will run: set NPC_VOICE_RELAY=1 (or --relay)');
+  }
   const control = config.relay ? { tokens: new ControlTokens(config.keyTtlSeconds, options.now, store), upstream: controlUpstream, hub } : undefined;
   const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, sipCalls: () => sipCalls, webhookSecret, store, ...(control ? { control } : {}) });
   const apiListener = getRequestListener(app.fetch);
