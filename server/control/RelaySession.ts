@@ -3,6 +3,9 @@ import { WebSocket, type RawData } from 'ws';
 import type { LogFn } from '../redact.js';
 import { ControlledSessionBase, type ControlClientEvent, type ObservedServerEvent, type SessionIdentity } from './ControlledSession.js';
 
+/** Most bytes queued towards one side before the session is closed: a side that stops reading must not fill memory. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
 /** Close codes an endpoint may send (1005/1006/1015 only describe what happened; 1004 is reserved). */
 function sendableCode(code: number): number {
   return code === 1000 || code === 1001 || code === 1008 || code === 1011 || (code >= 3000 && code <= 4999) ? code : 1011;
@@ -69,13 +72,20 @@ export class RelaySession extends ControlledSessionBase {
     const text = data.toString();
     const event = isBinary ? undefined : parseEvent(text);
     if (event && this.clientEvent(event) === 'drop') return;
-    if (this.upstream.readyState === WebSocket.OPEN) this.upstream.send(isBinary ? data : text, { binary: isBinary });
+    if (this.upstream.readyState === WebSocket.OPEN && !this.stalled(this.upstream, 'upstream')) this.upstream.send(isBinary ? data : text, { binary: isBinary });
+  }
+
+  /** Whether `socket` has stopped reading (then the session is closed, once). */
+  private stalled(socket: WebSocket, side: string): boolean {
+    if (socket.bufferedAmount <= MAX_QUEUED_BYTES) return false;
+    this.close(`${side} stopped reading (over ${MAX_QUEUED_BYTES} bytes queued)`);
+    return true;
   }
 
   private fromUpstream(data: RawData, isBinary: boolean): void {
     const text = data.toString();
     const event = isBinary ? undefined : parseEvent(text);
     if (event) this.serverEvent(event as ObservedServerEvent);
-    if (this.browser.readyState === WebSocket.OPEN) this.browser.send(isBinary ? data : text, { binary: isBinary });
+    if (this.browser.readyState === WebSocket.OPEN && !this.stalled(this.browser, 'the browser')) this.browser.send(isBinary ? data : text, { binary: isBinary });
   }
 }
