@@ -14,6 +14,11 @@ import type { NpcVoiceStore } from './store/Store.js';
 import type { OriginPolicy } from './originPolicy.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
 import type { LogFn } from './redact.js';
+import type { ControlHub } from './control/ControlHub.js';
+import type { ControlTokens } from './control/ControlTokens.js';
+import type { ControlUpstream } from './control/controlUpstream.js';
+import { RELAY_PATH } from './control/relayEndpoint.js';
+import { UNIFIED_CALLS_PATH, unifiedCallsRoute } from './control/unifiedCallsRoute.js';
 
 /** Where the all-in-one server mints. */
 export const MINT_PATH = DEFAULT_MINT_PATH;
@@ -36,6 +41,15 @@ export interface AppDeps {
   webhookSecret?: string;
   /** Where per-player counts are kept when they must be shared (NPC_VOICE_STORE); null: this process's memory. */
   store?: NpcVoiceStore | null;
+  /** Relay mode: this server's own channels (the mint answers tokens for them; the unified interface is mounted). */
+  control?: ControlChannels;
+}
+
+/** What the routes of relay mode need. */
+export interface ControlChannels {
+  tokens: ControlTokens;
+  upstream: ControlUpstream;
+  hub: ControlHub;
 }
 
 /** Our JSON error shape: `{"error":{"type","code","message"}}`. */
@@ -43,6 +57,17 @@ function apiError(c: Context, status: ContentfulStatusCode, type: string, code: 
   return c.json({ error: { type, code, message } }, status);
 }
 
+
+/** The mint's answer in relay mode: a token, and this server's relay and unified-interface URLs. */
+function mintChannels(tokens: ControlTokens, model: string) {
+  return {
+    issue: (grant: { playerId: string; personaId: string }) => tokens.issue(grant),
+    urls: (base: string) => ({
+      url: `${base.replace(/^http/, 'ws')}${RELAY_PATH}?model=${encodeURIComponent(model)}`,
+      callsUrl: `${base}${UNIFIED_CALLS_PATH}`,
+    }),
+  };
+}
 
 /** Builds the HTTP app: health, key minting and the emulator's REST endpoints (client secrets, WebRTC calls). */
 export function createApp(deps: AppDeps): Hono {
@@ -54,7 +79,9 @@ export function createApp(deps: AppDeps): Hono {
     const calls = deps.realtimeCalls?.();
     const webrtc = config.mode === 'openai' || (calls !== undefined && (await calls.available()));
     const transports = webrtc ? ['websocket', 'webrtc'] : ['websocket'];
-    return c.json({ ok: true, mode: config.mode, model: config.model, personas: [...personas.all().keys()], transports });
+    // How a browser reaches a session: directly with an upstream key, or through this server (relay mode).
+    const channels = deps.control ? { websocket: 'relay', webrtc: 'unified' } : { websocket: 'direct', webrtc: 'direct' };
+    return c.json({ ok: true, mode: config.mode, model: config.model, personas: [...personas.all().keys()], transports, channels });
   });
 
   // The one mint implementation; this app only tells it the TCP peer (the rate-limit key unless a proxy is trusted).
@@ -73,6 +100,7 @@ export function createApp(deps: AppDeps): Hono {
     trustProxy: config.trustProxy,
     path: MINT_PATH,
     log,
+    ...(deps.control ? { channels: mintChannels(deps.control.tokens, config.model) } : {}),
   });
   app.all(MINT_PATH, (c) => mint(c.req.raw, { clientAddress: clientAddress(c) }));
 
@@ -154,6 +182,10 @@ export function createApp(deps: AppDeps): Hono {
         log,
       }),
     );
+  }
+
+  if (deps.control) {
+    app.route(UNIFIED_CALLS_PATH, unifiedCallsRoute({ ...deps.control, personas, origins: deps.origins, log }));
   }
 
   app.route('/v1/realtime/calls', callsRoutes(() => deps.realtimeCalls?.(), deps.origins, () => deps.sipCalls?.()));

@@ -14,6 +14,17 @@ import type { RealtimeCalls } from './emulator/webrtc/RealtimeCalls.js';
 import { createOriginPolicy } from './originPolicy.js';
 import { PersonaRegistry } from './personas/PersonaRegistry.js';
 import { redactingLogger, type LogFn } from './redact.js';
+import type { SessionPolicy } from './control/ControlledSession.js';
+import { ControlHub } from './control/ControlHub.js';
+import { ControlTokens } from './control/ControlTokens.js';
+import { emulatorControlUpstream, openaiControlUpstream, type ControlUpstream } from './control/controlUpstream.js';
+import { attachRelay, type RelayEndpoint } from './control/relayEndpoint.js';
+import type { ServerControlOptions } from './control/ServerControlOptions.js';
+import { UNIFIED_CALLS_PATH } from './control/unifiedCallsRoute.js';
+import { listeningOrigin } from './listeningOrigin.js';
+
+/** Policies every controlled session gets before the developer's own (`control.policies`). */
+const BUILTIN_POLICIES: readonly SessionPolicy[] = [];
 
 /** The emulator's Realtime endpoints as mounted (nothing in `openai` mode). */
 type RealtimeAttachment = Awaited<ReturnType<typeof Emulator.attachRealtime>>;
@@ -34,6 +45,8 @@ export interface AttachNpcVoiceOptions {
   watchPersonas?: boolean;
   /** Injected clock for the key store (tests of expiry). */
   now?: () => number;
+  /** Server-side control of the sessions this server is in the path of (relay mode): the policies applied to each. */
+  control?: ServerControlOptions;
 }
 
 /** A Node/Connect middleware: answers what it owns, passes the rest to `next`. */
@@ -57,7 +70,7 @@ export interface NpcVoiceAttachment {
   close(): Promise<void>;
 }
 
-const OWNED_PATHS = new Set([MINT_PATH, '/healthz', '/v1/realtime/client_secrets', '/v1/realtime/calls', PHONE_WEBHOOK_PATH]);
+const OWNED_PATHS = new Set([MINT_PATH, '/healthz', '/v1/realtime/client_secrets', '/v1/realtime/calls', PHONE_WEBHOOK_PATH, UNIFIED_CALLS_PATH]);
 
 /** Whether a request path (with its query) is one {@link attachNpcVoice} answers. */
 export function ownsPath(url: string | undefined): boolean {
@@ -77,7 +90,9 @@ function listeningOrigins(server: http.Server): string[] {
 /**
  * Mounts key minting, `/healthz`, the emulator's REST routes (`/v1/realtime/client_secrets`, `/v1/realtime/calls`)
  * and its Realtime WebSocket upgrade (`/v1/realtime`; other upgrades, like Vite's HMR, are left alone) on an existing
- * HTTP server, such as Vite's `server.httpServer`. Pages served by that server are same-origin and may mint.
+ * HTTP server, such as Vite's `server.httpServer`. Pages served by that server are same-origin and may mint. In
+ * relay mode (`config.relay`) it also mounts the unified interface (`POST /api/npc-voice/calls`) and the WebSocket
+ * relay (`/api/npc-voice/realtime`), and applies `control.policies` to every session they carry.
  * @throws ConfigError for a bad environment; AggregateError of PersonaError for an invalid persona folder;
  *   EmulatorEnginesMissingError in emulator mode when the speech engines are not installed (it names the command).
  * @example
@@ -97,7 +112,17 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
   let sipCalls: SipEndpoint | undefined;
   // The emulator signs its call webhooks with the secret the phone route checks: one per start unless configured.
   const webhookSecret = config.webhookSecret ?? newWebhookSecret();
-  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, sipCalls: () => sipCalls, webhookSecret, store });
+  // Relay mode: the server is in the path of every session (the relay for WebSocket, the unified interface for WebRTC).
+  const hub = new ControlHub([...BUILTIN_POLICIES, ...(options.control?.policies ?? [])], log);
+  const controlUpstream: ControlUpstream =
+    config.mode === 'openai' && config.openaiApiKey
+      ? openaiControlUpstream({ apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl, model: config.model, ttlSeconds: config.keyTtlSeconds, timeoutMs: config.upstreamTimeoutMs })
+      : emulatorControlUpstream({ keyStore, calls: () => realtimeCalls, origin: () => listeningOrigin(httpServer), model: config.model, ttlSeconds: config.keyTtlSeconds });
+  if (!config.relay && (options.control?.policies?.length ?? 0) > 0) {
+    log('control: policies are configured but relay mode is off, so sessions go direct and none will run: set NPC_VOICE_RELAY=1 (or --relay)');
+  }
+  const control = config.relay ? { tokens: new ControlTokens(config.keyTtlSeconds, options.now, store), upstream: controlUpstream, hub } : undefined;
+  const app = createApp({ config, personas, keyStore, log, origins, realtimeCalls: () => realtimeCalls, sipCalls: () => sipCalls, webhookSecret, store, ...(control ? { control } : {}) });
   const apiListener = getRequestListener(app.fetch);
   // Loaded on demand and only in emulator mode: the speech engines are heavy optional peers, which a backend that
   // mints OpenAI keys does not install.
@@ -116,6 +141,9 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
   realtimeCalls = realtime.calls;
   sipCalls = realtime.sip;
   if (options.watchPersonas) personas.watch();
+  const relay: RelayEndpoint | undefined = control
+    ? attachRelay(httpServer, { ...control, personas, origins, model: config.model, upstreamTimeoutMs: config.upstreamTimeoutMs, log })
+    : undefined;
 
   let closed: Promise<void> | undefined;
   return {
@@ -136,6 +164,8 @@ export async function attachNpcVoice(httpServer: http.Server, options: AttachNpc
     close() {
       closed ??= (async () => {
         personas.close();
+        relay?.close();
+        hub.closeAll('server shutting down');
         await realtime.close();
         keyStore.close();
         await store?.close();

@@ -80,6 +80,12 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** HTTP: how long an idle keep-alive connection stays open (Node's `keepAliveTimeout`). */
   keepAliveTimeoutMs: number;
+  /**
+   * Relay mode (`NPC_VOICE_RELAY=1`, `serve --relay`): the server is in the path of every session. The mint answers a
+   * one-time token instead of an upstream key; WebSocket sessions go through the relay (`/api/npc-voice/realtime`)
+   * and WebRTC calls through the unified interface (`POST /api/npc-voice/calls`), so server policies see them all.
+   */
+  relay: boolean;
 }
 
 /** Thrown for a bad environment variable or flag, naming it and what it accepts. */
@@ -132,6 +138,7 @@ const EnvSchema = z.object({
   NPC_VOICE_HEADERS_TIMEOUT_MS: intIn('NPC_VOICE_HEADERS_TIMEOUT_MS', 50, 600_000).default(10_000),
   NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
   NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS: intIn('NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS', 50, 600_000).default(5_000),
+  NPC_VOICE_RELAY: z.enum(['1', '0', 'true', 'false'], { error: 'NPC_VOICE_RELAY must be 1 or 0' }).optional(),
 });
 
 /**
@@ -170,11 +177,12 @@ function checkRecordReplay(record: string | undefined, replay: string | undefine
 }
 
 /**
- * Reads the configuration from environment variables plus flags (a flag wins over its variable: `--port` over `PORT`).
+ * Reads the configuration from environment variables plus flags (a flag wins over its variable: `--port` over `PORT`,
+ * `--relay` over `NPC_VOICE_RELAY`).
  * @throws ConfigError naming the variable and the accepted values, and when no mode can be chosen safely (see
  *   `NPC_VOICE_MODE`).
  */
-export function readConfig(env: Record<string, string | undefined>, flags: { host?: string; port?: number } = {}): ServerConfig {
+export function readConfig(env: Record<string, string | undefined>, flags: { host?: string; port?: number; relay?: boolean } = {}): ServerConfig {
   // An empty variable means "not set", as in most shells' `VAR= cmd`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
@@ -235,5 +243,6 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     headersTimeoutMs: e.NPC_VOICE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS,
+    relay: flags.relay ?? (e.NPC_VOICE_RELAY === '1' || e.NPC_VOICE_RELAY === 'true'),
   };
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { attachNpcVoice } from './attachNpcVoice.js';
+import type { ServerControlOptions } from './control/ServerControlOptions.js';
 import type { ServerConfig } from './config.js';
 import type { KeyStore } from './emulator/keyStore.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
@@ -17,6 +18,8 @@ export interface CreateServerOptions {
   watchPersonas?: boolean;
   /** Injected clock for the key store (tests of expiry). */
   now?: () => number;
+  /** Server-side control of relayed sessions: see `AttachNpcVoiceOptions.control`. */
+  control?: ServerControlOptions;
 }
 
 /** A running server. */
@@ -61,6 +64,7 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
     config,
     ...(options.log ? { log: options.log } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.control ? { control: options.control } : {}),
     watchPersonas: options.watchPersonas ?? options.demo === true,
   });
 

@@ -50,4 +50,19 @@ export {
 export { CassetteReplay, type RecordedEvent, type ReplayAnswer, type ReplayMismatch } from './emulator/record/CassetteReplay.js';
 export { EmulatorEnginesMissingError, ENGINES_INSTALL_COMMAND, missingEmulatorEngines } from './emulator/engines.js';
 export type { LogFn } from './redact.js';
+export {
+  applyPolicies,
+  ControlledSessionBase,
+  openSidebandSession,
+  type ClientEventVerdict,
+  type ControlChannel,
+  type ControlClientEvent,
+  type ControlledSession,
+  type ObservedServerEvent,
+  type SessionIdentity,
+  type SessionPolicy,
+  type SidebandTarget,
+} from './control/ControlledSession.js';
+export type { ServerControlOptions } from './control/ServerControlOptions.js';
+export type { MintChannels } from './mint/createMintHandler.js';
 export type { Persona } from '../plugin/shared/personaSchema.js';

@@ -13,8 +13,13 @@ export interface EphemeralKey {
   readonly model: string;
   /** The persona id the server configured the session for. */
   readonly persona: string;
-  /** WebSocket URL of the Realtime endpoint to connect to. */
+  /** WebSocket URL of the Realtime endpoint to connect to (the server's relay in relay mode). */
   readonly url: string;
+  /**
+   * Where a WebRTC call posts its SDP offer, when the server names it: its unified interface in relay mode
+   * (`…/api/npc-voice/calls`). Otherwise the calls endpoint next to {@link url}.
+   */
+  readonly callsUrl?: string;
 }
 
 const KeySchema = z.object({
@@ -23,6 +28,7 @@ const KeySchema = z.object({
   model: z.string().check(z.minLength(1)),
   persona: z.string().check(z.minLength(1)),
   url: z.string().check(z.regex(/^(wss?|https?):\/\//, 'an absolute ws(s):// URL')),
+  callsUrl: z.optional(z.string().check(z.regex(/^https?:\/\//, 'an absolute http(s):// URL'))),
 });
 
 const ErrorBodySchema = z.object({
@@ -106,7 +112,7 @@ export class MintClient {
       throw new MintError('invalid_response', `mint endpoint answered with an unexpected body: ${detail}`, response.status);
     }
     const k = parsed.data;
-    return { value: k.value, expiresAt: k.expires_at, model: k.model, persona: k.persona, url: k.url };
+    return { value: k.value, expiresAt: k.expires_at, model: k.model, persona: k.persona, url: k.url, ...(k.callsUrl === undefined ? {} : { callsUrl: k.callsUrl }) };
   }
 }
 

@@ -10,7 +10,7 @@ NPC_VOICE_MAX_SESSIONS_PER_KEY, NPC_VOICE_MAX_SESSIONS_PER_CLIENT, NPC_VOICE_MAX
 NPC_VOICE_TTS_WORKERS, NPC_VOICE_MAX_SESSION_AUDIO_BYTES, NPC_VOICE_WS_IDLE_TIMEOUT_MS, NPC_VOICE_WS_PING_INTERVAL_MS, NPC_VOICE_KEY_SWEEP_MS,
 NPC_VOICE_RECORD, NPC_VOICE_REPLAY,
 NPC_VOICE_HEADERS_TIMEOUT_MS, NPC_VOICE_REQUEST_TIMEOUT_MS, NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS, NPC_VOICE_SIP_PORT, NPC_VOICE_SIP_HOST,
-NPC_VOICE_SIP_WEBHOOK_URL, OPENAI_WEBHOOK_SECRET (see README, Configuration).`;
+NPC_VOICE_SIP_WEBHOOK_URL, OPENAI_WEBHOOK_SECRET, NPC_VOICE_RELAY (see README, Configuration).`;
 
 /** `phaser-npc-voice serve --help` (also what `npm run server -- --help` prints). */
 export const SERVE_HELP = `Usage: phaser-npc-voice serve [--port <n>] [--host <h>] [--demo] [--personas <dir>]
@@ -22,6 +22,8 @@ The key-minting server and the local Realtime emulator, for this package's demo 
   --host <h>        address to bind (default 127.0.0.1)
   --demo            also serve the demo game on the same origin, and reload personas on save (what \`npm start\` does)
   --personas <dir>  persona folder (default NPC_VOICE_PERSONA_DIR, else the demo's assets/personas)
+  --relay           put this server in the path of every session (WebSocket relay, WebRTC unified interface), so
+                    server policies see them; default NPC_VOICE_RELAY
   --help            this text
 
 ${ENVIRONMENT}`;
@@ -35,6 +37,7 @@ file changes. A bad edit is reported with its file and field, and the previous p
   --port <n>        port to listen on (0 picks a free one; default PORT, else 8787)
   --host <h>        address to bind (default 127.0.0.1)
   --personas <dir>  persona folder (default NPC_VOICE_PERSONA_DIR, else ./assets/personas when it exists, else ./personas)
+  --relay           put this server in the path of every session (default NPC_VOICE_RELAY)
   --help            this text
 
 Prints \`listening on http://HOST:PORT\`; stops on Ctrl-C. Exit codes: 1 when it cannot start (a persona is invalid,
@@ -43,6 +46,7 @@ the folder is missing, the port is taken), 2 for bad usage.
 ${ENVIRONMENT}`;
 
 interface ServerRun {
+  relay: boolean;
   port: number | undefined;
   host: string | undefined;
   demo: boolean;
@@ -51,7 +55,7 @@ interface ServerRun {
 }
 
 async function runServer(io: CliIo, run: ServerRun): Promise<CommandResult> {
-  const config = readConfig(io.env, { port: run.port, host: run.host });
+  const config = readConfig(io.env, { port: run.port, host: run.host, ...(run.relay ? { relay: true } : {}) });
   if (run.personaDir !== undefined) config.personaDir = run.personaDir;
   const server = await createNpcVoiceServer({
     config,
@@ -65,6 +69,7 @@ async function runServer(io: CliIo, run: ServerRun): Promise<CommandResult> {
   process.once('SIGTERM', stop);
   io.out(`listening on ${server.url}\n`);
   io.out(`mode: ${config.mode}${config.mode === 'emulator' ? ' (local Realtime emulator, no API key needed)' : ''}\n`);
+  if (config.relay) io.out('relay: sessions go through this server (WebSocket relay, WebRTC unified interface)\n');
   if (run.demo) io.out(`demo: open ${server.url}/ in a browser\n`);
   const ids = [...server.personas.all().keys()];
   const where = `${server.personas.dir}${run.watch ? ', reloaded when a file changes' : ''}`;
@@ -78,6 +83,7 @@ export async function serveCommand(io: CliIo, args: string[]): Promise<CommandRe
     port: { type: 'string' },
     host: { type: 'string' },
     demo: { type: 'boolean', default: false },
+    relay: { type: 'boolean', default: false },
     personas: { type: 'string' },
     help: { type: 'boolean', default: false },
   });
@@ -86,7 +92,7 @@ export async function serveCommand(io: CliIo, args: string[]): Promise<CommandRe
     return 0;
   }
   const demo = values.demo === true;
-  return runServer(io, { port: parsePort(values.port), host: values.host, demo, personaDir: values.personas, watch: demo });
+  return runServer(io, { port: parsePort(values.port), host: values.host, demo, personaDir: values.personas, watch: demo, relay: values.relay === true });
 }
 
 /** `phaser-npc-voice dev`: the developer's own personas, watched. */
@@ -95,6 +101,7 @@ export async function devCommand(io: CliIo, args: string[]): Promise<CommandResu
     port: { type: 'string' },
     host: { type: 'string' },
     personas: { type: 'string' },
+    relay: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   });
   if (values.help) {
@@ -110,5 +117,5 @@ export async function devCommand(io: CliIo, args: string[]): Promise<CommandResu
     );
     return 1;
   }
-  return runServer(io, { port, host: values.host, demo: false, personaDir, watch: true });
+  return runServer(io, { port, host: values.host, demo: false, personaDir, watch: true, relay: values.relay === true });
 }

@@ -14,14 +14,7 @@ import { RealtimeCalls } from './webrtc/RealtimeCalls.js';
 import { createSphinxStt } from './speech/sphinxStt.js';
 import { SipEndpoint } from './sip/SipEndpoint.js';
 import { PHONE_WEBHOOK_PATH } from '../phone/phoneRoute.js';
-
-/** `http://host:port` of the listening server, for webhooks it sends to itself. */
-function serverOrigin(server: http.Server): string {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the HTTP server is not listening on a TCP port');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-}
+import { listeningOrigin } from '../listeningOrigin.js';
 
 /** What the server needs to mount the emulator's Realtime endpoints. */
 export interface AttachOptions {
@@ -86,7 +79,7 @@ export async function attachRealtime(
           host: config.sipHost,
           port: config.sipPort,
           maxCalls: config.maxSessions,
-          webhook: () => ({ url: config.sipWebhookUrl ?? `${serverOrigin(server)}${PHONE_WEBHOOK_PATH}`, secret: options.webhookSecret }),
+          webhook: () => ({ url: config.sipWebhookUrl ?? `${listeningOrigin(server)}${PHONE_WEBHOOK_PATH}`, secret: options.webhookSecret }),
         });
   await sip?.listen();
   const emulator = attachRealtimeEmulator(server, {

@@ -82,6 +82,19 @@ export interface MintHandlerOptions {
    * prefix (`/game/api/npc-voice/session`); other paths get 404. Default `/api/npc-voice/session`.
    */
   path?: string;
+  /**
+   * Relay mode: the server is in the path of every session, so the answer is a one-time token for its own channels
+   * (see `ControlTokens`) with `url`/`callsUrl` pointing at them, and no upstream key is minted.
+   */
+  channels?: MintChannels;
+}
+
+/** This server's own channels (relay, unified interface), as the mint hands them out in relay mode. */
+export interface MintChannels {
+  /** A one-time token for `grant`. */
+  issue(grant: { playerId: string; personaId: string }): Promise<{ value: string; expiresAt: number }>;
+  /** The channels' browser-facing URLs under `base` (`https://game.example`). */
+  urls(base: string): { url: string; callsUrl: string };
 }
 
 type MintEnv = { Bindings: { context: MintContext }; Variables: { player: string | undefined; rateLimit: RateLimitInfo | undefined } };
@@ -116,7 +129,8 @@ function checkOptions(options: MintHandlerOptions): void {
 
 /**
  * The key-minting route as a web-standard handler: `POST {path}` with `{"persona":"<id>"}` answers
- * `{value, expires_at, model, persona, mode, url, callsUrl}` (plus `player` with `authorize`), and it answers the
+ * `{value, expires_at, model, persona, mode, url, callsUrl}` (plus `player` with `authorize`; with `channels`, a one-time
+ * token for the server's own channels and `channel: 'relay'`), and it answers the
  * CORS preflight. Refusals are `{"error":{"type","code","message"}}`: 403 origin, 429 rate limit (`Retry-After`),
  * 401 `authorize`, 413 body over 16 KiB, 400 bad JSON/body, 404 unknown persona, 502 upstream (a generic message:
  * upstream bodies and the API key never reach a client or a log line).
@@ -256,6 +270,21 @@ export function createMintHandler(options: MintHandlerOptions): MintHandler {
     }
     const player = c.get('player');
     const forPlayer = player === undefined ? '' : ` for player ${JSON.stringify(player)}`;
+    const { channels } = options;
+    if (channels) {
+      const token = await channels.issue({ playerId: player ?? (await rateKey(c.req.raw, c.env.context)), personaId: persona.id });
+      log(`issued a ${ttlSeconds} s relay token for persona ${persona.id} (${mode})${forPlayer}`);
+      return Response.json({
+        value: token.value,
+        expires_at: token.expiresAt,
+        model,
+        persona: persona.id,
+        mode,
+        channel: 'relay',
+        ...channels.urls(publicUrl ?? requestBase(c.req.raw, trustProxy)),
+        ...(player === undefined ? {} : { player }),
+      });
+    }
     try {
       const key = await upstream(personaSessionConfig(persona, model), ttlSeconds, persona.id);
       log(`minted a ${ttlSeconds} s key for persona ${persona.id} (${mode})${forPlayer}`);

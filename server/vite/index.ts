@@ -11,6 +11,7 @@ import { parsePersonaJson } from '../../plugin/shared/parsePersona.js';
 import { attachNpcVoice, ownsPath, type NpcVoiceAttachment } from '../attachNpcVoice.js';
 import { defaultPersonaDir } from '../cli/commandLine.js';
 import { readConfig } from '../config.js';
+import type { ServerControlOptions } from '../control/ServerControlOptions.js';
 
 /** Options of {@link npcVoice}. */
 export interface NpcVoiceViteOptions {
@@ -24,6 +25,8 @@ export interface NpcVoiceViteOptions {
    * project's `.env` files, all variables (they stay on the server: Vite exposes only `VITE_*` to the browser).
    */
   env?: Record<string, string | undefined>;
+  /** Server-side control of relayed sessions (`NPC_VOICE_RELAY=1`): see `AttachNpcVoiceOptions.control`. */
+  control?: ServerControlOptions;
 }
 
 const HMR_CLIENT_ID = '/@npc-voice/hmr-client.js';
@@ -68,7 +71,7 @@ export function npcVoice(options: NpcVoiceViteOptions = {}): Plugin {
         }
         const env = options.env ?? { ...loadEnv(server.config.mode, server.config.envDir || server.config.root, ''), ...process.env };
         const config = readConfig({ ...env, NPC_VOICE_PERSONA_DIR: personaDir });
-        attachment = await attachNpcVoice(httpServer, { config, log, watchPersonas: true });
+        attachment = await attachNpcVoice(httpServer, { config, log, watchPersonas: true, ...(options.control ? { control: options.control } : {}) });
         log(`mint route and ${config.mode === 'openai' ? 'OpenAI keys' : 'the local Realtime emulator'} on this dev server; personas: ${[...attachment.personas.all().keys()].join(', ') || '(none)'} (${path.relative(server.config.root, personaDir)})`);
         server.middlewares.use(attachment.middleware);
         httpServer.once('close', () => void attachment?.close());

@@ -18,6 +18,7 @@ const SECTIONS: { name: string; module: string; fn: string }[] = [
   { name: 'demo', module: './demoBench.js', fn: 'runDemoBench' },
   { name: 'turns', module: './turnsBench.js', fn: 'runTurnsBench' },
   { name: 'images', module: './imagesBench.js', fn: 'runImagesBench' },
+  { name: 'control', module: './controlBench.js', fn: 'runControlBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));

@@ -20,7 +20,8 @@ export function webRtcTransport(mic: MicTrackSource | undefined): TransportStrat
       if (!track) throw new NpcSessionError('no_audio_track', 'WebRTC needs a microphone or an AudioContext for a placeholder track');
       let link: WebRtcLink | null = null;
       const rtc = sdk.createWebRtcTransport(track, (stream) => link?.remoteStream(stream));
-      link = new WebRtcLink(rtc, clone === null, mic, voice, webRtcCallsUrl(key.url));
+      // In relay mode the server names its unified interface; otherwise the calls endpoint sits next to the WebSocket one.
+      link = new WebRtcLink(rtc, clone === null, mic, voice, key.callsUrl ?? webRtcCallsUrl(key.url));
       return link;
     },
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_REALTIME_MODEL } from '../../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../../personas/loadPersonas.js';
-import { authenticate } from '../keyAuth.js';
+import { authenticate, authenticateServerKey } from '../keyAuth.js';
 import type { KeyStore } from '../keyStore.js';
 import type { NetworkConditions } from '../network/networkConditions.js';
 import { PROTOCOL_ERRORS, protocolError, restErrorBody, type ProtocolError, type RestErrorBody } from '../realtime/protocolErrors.js';
@@ -189,10 +189,16 @@ export class RealtimeCalls {
     }
   }
 
-  /** Ends a call (`POST /v1/realtime/calls/{id}/hangup`). */
+  /**
+   * Ends a call (`POST /v1/realtime/calls/{id}/hangup`): with a key this emulator issued, or, as the service allows
+   * the developer's server, any standard key (the call id is the capability).
+   */
   hangup(callId: string, authorization: string | undefined): CallsReply {
-    const auth = this.authorize(authorization);
-    if (!auth.ok) return auth.reply;
+    const standard = authenticateServerKey({ authorization });
+    if (!standard.ok) {
+      const auth = this.authorize(authorization);
+      if (!auth.ok) return auth.reply;
+    }
     const call = this.calls.get(callId);
     if (!call) return failure(404, protocolError('call_not_found', `Call '${callId}' not found.`));
     call.close('hangup');

@@ -9,6 +9,7 @@ import { NpcVoiceEvents, type NpcVoiceEventMap } from '../../../plugin/core/even
 import { createFakeHost, createFakeSprite } from '../../../plugin/testing/index.js';
 import { defineGameTool } from '../../../plugin/tools/defineGameTool.js';
 import { jpegDataUrl } from '../../support/images.js';
+import { startControlServer } from '../../support/controlServer.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { waitFor, type EventSource } from '../emulator/helpers.js';
 import { recordingAudio, type RecordingVoice } from './recordingAudio.js';
@@ -64,7 +65,7 @@ afterEach(() => {
   current = null;
 });
 
-function setup(options: { giveItemThrows?: boolean } = {}): Harness {
+function setup(options: { giveItemThrows?: boolean; serverUrl?: string } = {}): Harness {
   const game: Game = { inventory: [] };
   const giveItem = defineGameTool({
     name: 'give_item',
@@ -79,7 +80,7 @@ function setup(options: { giveItemThrows?: boolean } = {}): Harness {
   const audio = recordingAudio();
   const controller = new NpcVoiceController<Game>(
     {
-      mintEndpoint: `${server.url}/api/npc-voice/session`,
+      mintEndpoint: `${options.serverUrl ?? server.url}/api/npc-voice/session`,
       fetch: (input, init) => fetch(input, init),
       personas: { blacksmith: personaJson('blacksmith') },
       tools: [giveItem],
@@ -346,5 +347,33 @@ describe('the plugin session layer against the real server and emulator', () => 
     smith.destroy();
     await expect(waiting).rejects.toMatchObject({ code: 'session_closed' });
     await expect(smith.show()).rejects.toMatchObject({ code: 'session_closed' });
+  });
+});
+
+describe('the plugin session layer through the relay (relay mode)', () => {
+  it("talks through the game's server, which sees the session; a dropped upstream reconnects through it", async () => {
+    const relay = await startControlServer();
+    try {
+      const h = setup({ serverUrl: relay.url });
+      const smith = bindSmith(h);
+      const controlled = relay.nextSession();
+      expect(await ask(h, smith, 'hello')).toBe(BLACKSMITH_GREETING);
+      const first = await controlled;
+      expect(first).toMatchObject({ channel: 'relay', personaId: 'blacksmith' });
+      h.voiceOf(smith).finishPlayback();
+
+      const reconnected = relay.nextSession();
+      const relive = h.next(NpcVoiceEvents.SESSION_STATE, (b, s, prev) => b === smith && s === 'listening' && prev === 'connecting');
+      // The relay's upstream (this server's emulator) drops: the plugin's socket closes with it, and it reconnects.
+      expect(relay.server.dropRealtimeConnections()).toBe(1);
+      await relive;
+      expect(first.isClosed).toBe(true);
+      expect((await reconnected).channel).toBe('relay');
+      expect(await ask(h, smith, 'tell me about the forge')).toBe('This forge has burned for forty years. My father lit it.');
+    } finally {
+      current?.dispose();
+      current = null;
+      await relay.close();
+    }
   });
 });

@@ -86,3 +86,12 @@ describe('readConfig: record and replay', () => {
     expect(configError({ NPC_VOICE_RECORD: '   ' }).message).toBe('NPC_VOICE_RECORD: NPC_VOICE_RECORD must be a directory path');
   });
 });
+
+describe('readConfig: relay mode', () => {
+  it('is off by default, on with NPC_VOICE_RELAY=1 or --relay (the flag winning), and refuses another value', () => {
+    expect(readConfig({}).relay).toBe(false);
+    expect(readConfig({ NPC_VOICE_RELAY: '1' }).relay).toBe(true);
+    expect(readConfig({ NPC_VOICE_RELAY: '0' }, { relay: true }).relay).toBe(true);
+    expect(configError({ NPC_VOICE_RELAY: 'yes' }).message).toBe('NPC_VOICE_RELAY: NPC_VOICE_RELAY must be 1 or 0');
+  });
+});
