@@ -17,6 +17,7 @@ const SECTIONS: { name: string; module: string; fn: string }[] = [
   { name: 'bundle', module: './bundleBench.js', fn: 'runBundleBench' },
   { name: 'demo', module: './demoBench.js', fn: 'runDemoBench' },
   { name: 'turns', module: './turnsBench.js', fn: 'runTurnsBench' },
+  { name: 'open-vocabulary', module: './openVocabularyBench.js', fn: 'runOpenVocabularyBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
