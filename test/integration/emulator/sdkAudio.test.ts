@@ -84,14 +84,16 @@ describe('emulator audio input with the real Agents SDK', () => {
     session.close();
   });
 
-  it('answers unintelligible speech with the persona fallback and a transcription failure', async () => {
+  it('transcribes off-script speech with the open-vocabulary pass and answers it with the persona fallback when no keyword matches', async () => {
     const { session } = await connect();
     const speech = withSilence(await synthesizePlayerSpeech('purple elephants juggle quietly on mondays', 'awb'), 400, 1000);
-    const failedOrDone = nextSessionEvent(session, 'transport_event', ([e]) => String((e as TransportEvent).type).startsWith('conversation.item.input_audio_transcription.'));
+    const failedOrDone = nextSessionEvent(session, 'transport_event', ([e]) => /^conversation\.item\.input_audio_transcription\.(completed|failed)$/.test(String((e as TransportEvent).type)));
     const answered = nextSessionEvent(session, 'agent_end', () => true, 20_000);
     stream(session, speech);
     const [event] = (await failedOrDone) as [TransportEvent];
-    expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.failed', error: { type: 'transcription_error', code: 'audio_unintelligible' } });
+    // Off the grammar, so it used to fail to transcribe; now general English is heard (test/integration/emulator/openVocabulary.test.ts).
+    expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.completed' });
+    expect(String(event.transcript)).toMatch(/\bquietly\b/);
     const [, , text] = await answered;
     expect(text).toBe(emu.blacksmith.fallback);
     session.close();
