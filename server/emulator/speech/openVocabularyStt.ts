@@ -10,7 +10,7 @@ import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_proces
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { floatToPcm16, pcm16ToFloat } from '../../../plugin/shared/pcm16.js';
@@ -74,6 +74,15 @@ export function parseHypothesisLine(line: string): { id: string; text: string } 
 
 function modelFiles(modelDir: string): { hmm: string; lm: string; dict: string } {
   return { hmm: join(modelDir, 'en-us'), lm: join(modelDir, 'en-us.lm.bin'), dict: join(modelDir, 'cmudict-en-us.dict') };
+}
+
+/**
+ * Whether the fallback's Debian packages are installed: the model files in `modelDir` and `command` on the PATH.
+ * (Starting it is the real test; this cheap check lets test suites skip where it is missing.)
+ */
+export function isOpenVocabularyInstalled(modelDir = DEFAULT_OPEN_VOCABULARY_MODEL_DIR, command = 'pocketsphinx_batch'): boolean {
+  if (!Object.values(modelFiles(modelDir)).every((f) => existsSync(f))) return false;
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcm16Bytes } from '../../../plugin/shared/pcm16.js';
 import type { Persona } from '../../../plugin/shared/personaSchema.js';
+import { isOpenVocabularyInstalled } from '../../../server/emulator/speech/openVocabularyStt.js';
 import { loadPersonas } from '../../../server/personas/loadPersonas.js';
 import { disposePlayerSpeech, synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
 import { startTestServer, type TestServer } from '../../support/testServer.js';
@@ -57,8 +58,11 @@ async function open(on: TestServer, personaId: string, vad: boolean): Promise<Ra
 const transcriptOf = (client: RawClient): Promise<WireEvent> => client.next((e) => e.type.startsWith(TRANSCRIPTION) && !e.type.endsWith('.delta'), 30_000);
 const npcLine = async (client: RawClient): Promise<string> => String((await client.nextOfType('response.output_audio_transcript.done', 30_000)).transcript);
 
+// The fallback needs Debian's pocketsphinx + pocketsphinx-en-us (.ci/run installs them); the last test runs without.
+const installed = isOpenVocabularyInstalled();
+
 describe('emulator open-vocabulary fallback (raw WebSocket client, real recognizers)', () => {
-  it('transcribes off-script speech the guard has no phrase for, and the guard answers from the knowledge topic it mentions', async () => {
+  it.skipIf(!installed)('transcribes off-script speech the guard has no phrase for, and the guard answers from the knowledge topic it mentions', async () => {
     const client = await open(server, 'guard', true);
     stream(client, await spoken('is it dangerous to walk in the forest at night'));
     const committed = await client.nextOfType('input_audio_buffer.committed', 30_000);
@@ -73,7 +77,7 @@ describe('emulator open-vocabulary fallback (raw WebSocket client, real recogniz
     await client.close();
   });
 
-  it('push-to-talk: a response.create sent right after the commit answers that off-script turn, in order', async () => {
+  it.skipIf(!installed)('push-to-talk: a response.create sent right after the commit answers that off-script turn, in order', async () => {
     const client = await open(server, 'blacksmith', false);
     stream(client, await spoken('which road goes north'));
     client.send({ type: 'input_audio_buffer.commit' });
@@ -89,7 +93,7 @@ describe('emulator open-vocabulary fallback (raw WebSocket client, real recogniz
     await client.close();
   });
 
-  it('greets back an off-script greeting ("hello good morning" is no phrase of the grammar)', async () => {
+  it.skipIf(!installed)('greets back an off-script greeting ("hello good morning" is no phrase of the grammar)', async () => {
     const client = await open(server, 'blacksmith', true);
     stream(client, await spoken('hello good morning'));
     const transcript = await transcriptOf(client);

@@ -2,6 +2,7 @@ import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
+import { isOpenVocabularyInstalled } from '../../../server/emulator/speech/openVocabularyStt.js';
 import { synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
 import { nextSessionEvent, useEmulatorFixture } from './helpers.js';
 
@@ -91,9 +92,14 @@ describe('emulator audio input with the real Agents SDK', () => {
     const answered = nextSessionEvent(session, 'agent_end', () => true, 20_000);
     stream(session, speech);
     const [event] = (await failedOrDone) as [TransportEvent];
-    // Off the grammar, so it used to fail to transcribe; now general English is heard (test/integration/emulator/openVocabulary.test.ts).
-    expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.completed' });
-    expect(String(event.transcript)).toMatch(/\bquietly\b/);
+    // Off the grammar: general English is heard by the open-vocabulary pass (test/integration/emulator/openVocabulary.test.ts);
+    // without Debian's pocketsphinx-en-us the turn fails to transcribe.
+    if (isOpenVocabularyInstalled()) {
+      expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.completed' });
+      expect(String(event.transcript)).toMatch(/\bquietly\b/);
+    } else {
+      expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.failed', error: { type: 'transcription_error', code: 'audio_unintelligible' } });
+    }
     const [, , text] = await answered;
     expect(text).toBe(emu.blacksmith.fallback);
     session.close();
