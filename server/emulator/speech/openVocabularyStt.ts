@@ -185,8 +185,10 @@ export async function createOpenVocabularyStt(options: OpenVocabularySttOptions 
       const narrow = floatToPcm16(resample(pcm16ToFloat(pcm), SAMPLE_RATE_HZ, MODEL_RATE_HZ));
       writeFileSync(file, Buffer.from(narrow.buffer, narrow.byteOffset, narrow.byteLength));
       const timer = setTimeout(() => {
-        options.log?.(`emulator: the open-vocabulary decoder took over ${timeoutMs} ms; the turn counts as not understood`);
+        options.log?.(`emulator: the open-vocabulary decoder took over ${timeoutMs} ms; the turn counts as not understood and the decoder restarts`);
         settle(id, null);
+        // A hung decoder would time out every turn queued behind this one; the next turn starts a fresh one.
+        child?.proc.kill();
       }, timeoutMs);
       pending.set(id, { id, file, resolve, timer });
       const write = (decoder: Decoder): void => void writeSync(decoder.ctl, `${id}\n`);
