@@ -184,7 +184,7 @@ export async function runOpenVocabularyBench(): Promise<string> {
     '| measure | grammar only | with fallback |',
     '|---|---|---|',
     `| off-script word error rate | ${before} | **${after}** |`,
-    `| in-grammar exact (must stay ≥ 90 %) | ${frac(inGrammar.before, inGrammar.total)} | **${frac(inGrammar.after, inGrammar.total)}** (${inGrammar.rescued} rejected phrases recovered by the fallback) |`,
+    `| in-grammar exact (must stay ≥ 90 %) | ${frac(inGrammar.before, inGrammar.total)} | **${frac(inGrammar.after, inGrammar.total)}** (rejected phrases the fallback recovered: ${inGrammar.rescued}) |`,
     `| everyday off-script turns answered with the "didn't catch that" line | ${frac(answers.general - answers.generalBefore, answers.general)} | ${frac(answers.generalFallbackLine, answers.general)} |`,
     `| keyword sentences answered from the right knowledge topic | ${frac(answers.keywordBefore, answers.keyword)} | **${frac(answers.keywordRight, answers.keyword)}** |`,
     '',
