@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_REALTIME_MODEL } from '../plugin/shared/sessionConfig.js';
 import { parseNetworkConditions, type NetworkConditions } from './emulator/network/networkConditions.js';
+import { DEFAULT_OPEN_VOCABULARY_MODEL_DIR } from './emulator/speech/openVocabularyStt.js';
 
 /** Where minted keys come from: the local emulator (no key configured) or OpenAI. */
 export type ServerMode = 'emulator' | 'openai';
@@ -66,6 +67,11 @@ export interface ServerConfig {
    * instance counts one player's mints together), a JSON file path, or `memory`; unset: this process's memory.
    */
   store: string | undefined;
+  /**
+   * Emulator: model directory of the open-vocabulary second pass for off-script speech (`NPC_VOICE_OPEN_VOCABULARY`;
+   * default Debian's `pocketsphinx-en-us`); null (`off`): the grammar alone, off-script speech is not transcribed.
+   */
+  openVocabularyModel: string | null;
   /** Emulator: UDP port of the SIP interface (phone calls into the emulator); undefined: no SIP. */
   sipPort: number | undefined;
   /** Emulator: address the SIP interface (and its RTP) binds to. */
@@ -130,6 +136,7 @@ const EnvSchema = z.object({
   NPC_VOICE_NETEM: z.string().optional(),
   NPC_VOICE_RECORD: z.string().trim().min(1, 'NPC_VOICE_RECORD must be a directory path').optional(),
   NPC_VOICE_REPLAY: z.string().trim().min(1, 'NPC_VOICE_REPLAY must be a directory path').optional(),
+  NPC_VOICE_OPEN_VOCABULARY: z.string().trim().min(1, 'NPC_VOICE_OPEN_VOCABULARY must be "off" or a model directory').optional(),
   NPC_VOICE_SIP_PORT: intIn('NPC_VOICE_SIP_PORT', 0, 65_535).optional(),
   NPC_VOICE_SIP_HOST: z.string().min(1).default('127.0.0.1'),
   NPC_VOICE_SIP_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'NPC_VOICE_SIP_WEBHOOK_URL must be an http:// or https:// URL' }).optional(),
@@ -236,6 +243,7 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     recordDir: e.NPC_VOICE_RECORD,
     replayDir: e.NPC_VOICE_REPLAY,
     store: e.NPC_VOICE_STORE,
+    openVocabularyModel: e.NPC_VOICE_OPEN_VOCABULARY === 'off' ? null : (e.NPC_VOICE_OPEN_VOCABULARY ?? DEFAULT_OPEN_VOCABULARY_MODEL_DIR),
     sipPort: e.NPC_VOICE_SIP_PORT,
     sipHost: e.NPC_VOICE_SIP_HOST,
     sipWebhookUrl: e.NPC_VOICE_SIP_WEBHOOK_URL,

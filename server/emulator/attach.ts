@@ -12,9 +12,25 @@ import { SessionAdmission } from './SessionAdmission.js';
 import { createFliteWorkerPool } from './speech/FliteWorkerPool.js';
 import { RealtimeCalls } from './webrtc/RealtimeCalls.js';
 import { createSphinxStt } from './speech/sphinxStt.js';
+import { createOpenVocabularyStt, type OpenVocabularyStt } from './speech/openVocabularyStt.js';
+import type { SpeechToText } from './speech/types.js';
 import { SipEndpoint } from './sip/SipEndpoint.js';
 import { PHONE_WEBHOOK_PATH } from '../phone/phoneRoute.js';
 import { listeningOrigin } from '../listeningOrigin.js';
+
+/**
+ * The recognizer's second pass for off-script speech, or undefined (with a log line saying what to install) when its
+ * Debian packages are missing: the grammar still works, off-script speech is then not transcribed.
+ */
+async function startOpenVocabulary(modelDir: string | null, log: LogFn): Promise<OpenVocabularyStt | undefined> {
+  if (modelDir === null) return undefined;
+  try {
+    return await createOpenVocabularyStt({ modelDir, log });
+  } catch (error) {
+    log(`emulator: off-script speech will not be transcribed (NPCs answer it with their fallback line): ${(error as Error).message}`);
+    return undefined;
+  }
+}
 
 /** What the server needs to mount the emulator's Realtime endpoints. */
 export interface AttachOptions {
@@ -45,10 +61,12 @@ export async function attachRealtime(
     config.replayDir !== undefined ? CassetteLibrary.open(config.replayDir) : undefined,
   ]);
   // flite runs in worker threads: a long line synthesized on the main thread would stall every session.
-  const [flite, stt] = await Promise.all([
+  const [flite, grammarStt, openVocabulary] = await Promise.all([
     createFliteWorkerPool({ size: config.ttsWorkers, warmUp: true, log: options.log }),
     createSphinxStt(),
+    startOpenVocabulary(config.openVocabularyModel, options.log),
   ]);
+  const stt: SpeechToText = { start: (grammar) => grammarStt.start(grammar), ...(openVocabulary ? { openVocabulary } : {}) };
   const shared = {
     keyStore: options.keyStore,
     personas: () => options.personas.all(),
@@ -98,8 +116,8 @@ export async function attachRealtime(
     dropConnections: () => emulator.dropConnections() + calls.dropAll(),
     async close() {
       await Promise.all([emulator.close(), calls.close(), sip?.close()]);
-      await flite.close();
-      stt.dispose();
+      await Promise.all([flite.close(), openVocabulary?.close()]);
+      grammarStt.dispose();
     },
   };
 }

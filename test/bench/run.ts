@@ -19,6 +19,7 @@ const SECTIONS: { name: string; module: string; fn: string }[] = [
   { name: 'turns', module: './turnsBench.js', fn: 'runTurnsBench' },
   { name: 'images', module: './imagesBench.js', fn: 'runImagesBench' },
   { name: 'control', module: './controlBench.js', fn: 'runControlBench' },
+  { name: 'open-vocabulary', module: './openVocabularyBench.js', fn: 'runOpenVocabularyBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));

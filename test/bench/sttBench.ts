@@ -15,7 +15,7 @@ import {
 } from '../support/speechFixtures.js';
 
 /** What players say to each demo NPC (all in its grammar). */
-const IN_GRAMMAR: Record<string, string[]> = {
+export const IN_GRAMMAR: Record<string, string[]> = {
   blacksmith: ['give me a sword', 'i need a shield', 'tell me about the forge', 'what about the iron', 'can i have a sword', 'who are you', 'good morning', 'goodbye', 'hello', 'thank you'],
   guard: ['open the gate', 'please open the gate', 'let me through', 'tell me about the wolves', 'what is your name', 'hello', 'thank you', 'hi', 'yes', 'no'],
   herbalist: ['what do i have', 'check my inventory', 'tell me about the marsh', 'what about the healing', 'potions', 'hello', 'help', 'hi', 'bye', 'goodbye'],

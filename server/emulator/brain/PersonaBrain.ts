@@ -1,6 +1,7 @@
 import type { Intent, Persona } from '../../../plugin/shared/personaSchema.js';
 import { parsePersona } from '../../../plugin/shared/parsePersona.js';
 import { normalizePhrase } from '../speech/grammar.js';
+import { bestTopic } from './keywords.js';
 
 /** What the brain is asked to answer. */
 export type BrainInput =
@@ -261,11 +262,9 @@ export class PersonaBrain {
     }
     // Before knowledge: "thanks for opening the gate" is thanks, not a question about the gate.
     if (THANKS.some((t) => containsPhrase(text, t))) return { reason: 'courtesy', say: COURTESY.thanks, toolCall: null };
-    for (const topic of p.knowledge) {
-      if (topic.keywords.some((k) => containsPhrase(text, normalizePhrase(k)))) {
-        return { reason: 'knowledge', say: topic.answer, toolCall: null };
-      }
-    }
+    // Keywords in either number, most mentioned topic first: off-script speech arrives in the player's own words.
+    const topic = bestTopic(text, p.knowledge);
+    if (topic) return { reason: 'knowledge', say: topic.answer, toolCall: null };
     return { reason: 'fallback', say: p.fallback, toolCall: null };
   }
 

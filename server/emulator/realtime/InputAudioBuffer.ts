@@ -20,7 +20,7 @@ export interface CommittedTurn {
   itemId: string;
   /** The turn's PCM16 24 kHz audio. */
   pcm: Int16Array;
-  /** What the recognizer heard; null when nothing in the grammar was recognised. */
+  /** What the recognizer heard (the grammar, else the open-vocabulary pass); null when nothing was recognised. */
   heard: string | null;
   /** The VAD ended the turn (so it may create a response); false for `input_audio_buffer.commit`. */
   detected: boolean;
@@ -69,6 +69,8 @@ export class InputAudioBuffer {
   private vad: { detector: ServerVad; offsetSamples: number; key: string } | null = null;
   private speech: SpeechTurn | null = null;
   private resampler: Resampler | null = null;
+  private transcribing: Promise<void> | null = null;
+  private closed = false;
 
   constructor(options: InputAudioBufferOptions) {
     this.options = options;
@@ -77,6 +79,14 @@ export class InputAudioBuffer {
   /** Milliseconds of audio buffered and not yet committed. */
   get bufferedMs(): number {
     return (this.bufferSamples * 1000) / SAMPLE_RATE_HZ;
+  }
+
+  /**
+   * While the open-vocabulary pass transcribes a turn the grammar rejected: settles once that turn is committed (it
+   * never rejects). The session holds later client input until then, so the turn keeps its place in the conversation.
+   */
+  get pending(): Promise<void> | null {
+    return this.transcribing;
   }
 
   /** Whether the VAD is inside a speech turn. */
@@ -167,7 +177,7 @@ export class InputAudioBuffer {
     this.buffer = [];
     this.bufferStart = this.inputSamples;
     this.bufferSamples = 0;
-    this.options.hooks.committed({ itemId, pcm, heard, detected: false });
+    this.commitTurn({ itemId, pcm, heard, detected: false });
     return null;
   }
 
@@ -193,14 +203,20 @@ export class InputAudioBuffer {
     this.buffer = [];
     this.bufferStart = this.inputSamples;
     this.bufferSamples = 0;
-    this.close();
+    this.endSpeech();
     // A fresh detector: speech that was in progress belongs to the discarded audio.
     this.vad = null;
     this.configure(this.turnDetection);
   }
 
-  /** Abandons the recognition of speech in progress (the session is closing or the buffer was cleared). */
+  /** The session is closing: abandons speech in progress, and a turn still being transcribed is never committed. */
   close(): void {
+    this.closed = true;
+    this.endSpeech();
+  }
+
+  /** Abandons the recognition of speech in progress (the session is closing or the buffer was cleared). */
+  private endSpeech(): void {
     if (!this.speech) return;
     try {
       this.speech.recognition.end();
@@ -269,6 +285,31 @@ export class InputAudioBuffer {
     } catch (error) {
       this.options.log?.(`emulator: recognizer failed: ${(error as Error).message}`);
     }
-    this.options.hooks.committed({ itemId: speech.itemId, pcm, heard, detected: true });
+    this.commitTurn({ itemId: speech.itemId, pcm, heard, detected: true });
+  }
+
+  /** Commits a turn; one the grammar rejected first goes through the open-vocabulary pass, if the recognizer has one. */
+  private commitTurn(turn: CommittedTurn): void {
+    const open = this.options.stt.openVocabulary;
+    if (turn.heard !== null || !open || turn.pcm.length === 0) {
+      this.options.hooks.committed(turn);
+      return;
+    }
+    const transcribing = open
+      .transcribe(turn.pcm)
+      .catch((error: unknown) => {
+        this.options.log?.(`emulator: the open-vocabulary recognizer failed: ${(error as Error).message}`);
+        return null;
+      })
+      .then((heard) => {
+        if (this.transcribing === transcribing) this.transcribing = null;
+        if (this.closed) return;
+        try {
+          this.options.hooks.committed({ ...turn, heard });
+        } catch (error) {
+          this.options.log?.(`emulator: committing a transcribed turn failed: ${(error as Error).message}`);
+        }
+      });
+    this.transcribing = transcribing;
   }
 }

@@ -92,6 +92,9 @@ export class SessionEngine {
   private readonly rateLimits = new RateLimits();
   private closed = false;
   private started = false;
+  /** Client input that arrived while the open-vocabulary pass transcribed a turn: handled, in order, right after it. */
+  private readonly held: (() => void)[] = [];
+  private drainingAfter: Promise<void> | undefined;
   private readonly eventPrefix = `event_${randomBytes(6).toString('hex')}`;
   private eventCounter = 0;
 
@@ -162,7 +165,10 @@ export class SessionEngine {
 
   /** Handles one client message (a JSON text frame); never throws. */
   receive(text: string): void {
-    if (this.closed) return;
+    this.inOrder(() => this.receiveNow(text));
+  }
+
+  private receiveNow(text: string): void {
     try {
       let json: unknown;
       try {
@@ -184,12 +190,36 @@ export class SessionEngine {
 
   /** Appends PCM16 24 kHz input audio directly (a media track's incoming audio); never throws. */
   appendAudio(pcm: Int16Array): void {
+    this.inOrder(() => {
+      try {
+        this.input.appendPcm(pcm);
+      } catch (error) {
+        this.internalError(error);
+      }
+    });
+  }
+
+  /**
+   * Runs client input now, or holds it while a committed turn is still being transcribed by the open-vocabulary pass:
+   * a `response.create` sent right after a push-to-talk commit must answer that turn, as with a synchronous recognizer.
+   */
+  private inOrder(work: () => void): void {
     if (this.closed) return;
-    try {
-      this.input.appendPcm(pcm);
-    } catch (error) {
-      this.internalError(error);
-    }
+    if (this.input.pending || this.held.length > 0) this.held.push(work);
+    else work();
+    this.drainWhenTranscribed();
+  }
+
+  private drainWhenTranscribed(): void {
+    const pending = this.input.pending;
+    if (!pending || this.drainingAfter === pending) return;
+    this.drainingAfter = pending;
+    void pending.then(() => {
+      this.drainingAfter = undefined;
+      while (!this.closed && !this.input.pending && this.held.length > 0) this.held.shift()?.();
+      if (this.closed) this.held.length = 0;
+      this.drainWhenTranscribed();
+    });
   }
 
   /** A buffered audio output reports that the first frame of a response's audio went out. */
@@ -333,7 +363,7 @@ export class SessionEngine {
    * and the NPC prompts the player, as the service does.
    */
   private onIdleTimeout(audioStartMs: number, audioEndMs: number): void {
-    if (this.closed || this.responses.active || this.input.inSpeech) return;
+    if (this.closed || this.responses.active || this.input.inSpeech || this.input.pending) return;
     const turn = this.input.commitSilence();
     this.emit({ type: 'input_audio_buffer.timeout_triggered', item_id: turn.itemId, audio_start_ms: audioStartMs, audio_end_ms: audioEndMs });
     const entry = this.conversation.addUserAudio(turn.itemId, turn.pcm, turn.heard, (previous) =>

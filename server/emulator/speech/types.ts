@@ -27,8 +27,16 @@ export interface RecognitionStream {
   end(): Recognition;
 }
 
-/** Local speech-to-text (grammar based). */
+/** A recognizer of general English, asked only about an utterance the grammar rejected (it is slower). */
+export interface OpenVocabularyRecognizer {
+  /** Transcribes PCM16 24 kHz mono; resolves null when nothing was recognised. Never rejects. */
+  transcribe(pcm: Int16Array): Promise<string | null>;
+}
+
+/** Local speech-to-text (grammar based), optionally with an open-vocabulary second pass. */
 export interface SpeechToText {
   /** Starts recognising one utterance against `grammar`. */
   start(grammar: Grammar): RecognitionStream;
+  /** Second pass for utterances the grammar rejected ("hello, good morning" off-script); absent: they stay unrecognised. */
+  readonly openVocabulary?: OpenVocabularyRecognizer;
 }

@@ -2,6 +2,7 @@ import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
+import { isOpenVocabularyInstalled } from '../../../server/emulator/speech/openVocabularyStt.js';
 import { synthesizePlayerSpeech, withSilence } from '../../support/speechFixtures.js';
 import { nextSessionEvent, useEmulatorFixture } from './helpers.js';
 
@@ -84,14 +85,21 @@ describe('emulator audio input with the real Agents SDK', () => {
     session.close();
   });
 
-  it('answers unintelligible speech with the persona fallback and a transcription failure', async () => {
+  it('transcribes off-script speech with the open-vocabulary pass and answers it with the persona fallback when no keyword matches', async () => {
     const { session } = await connect();
     const speech = withSilence(await synthesizePlayerSpeech('purple elephants juggle quietly on mondays', 'awb'), 400, 1000);
-    const failedOrDone = nextSessionEvent(session, 'transport_event', ([e]) => String((e as TransportEvent).type).startsWith('conversation.item.input_audio_transcription.'));
+    const failedOrDone = nextSessionEvent(session, 'transport_event', ([e]) => /^conversation\.item\.input_audio_transcription\.(completed|failed)$/.test(String((e as TransportEvent).type)));
     const answered = nextSessionEvent(session, 'agent_end', () => true, 20_000);
     stream(session, speech);
     const [event] = (await failedOrDone) as [TransportEvent];
-    expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.failed', error: { type: 'transcription_error', code: 'audio_unintelligible' } });
+    // Off the grammar: general English is heard by the open-vocabulary pass (test/integration/emulator/openVocabulary.test.ts);
+    // without Debian's pocketsphinx-en-us the turn fails to transcribe.
+    if (isOpenVocabularyInstalled()) {
+      expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.completed' });
+      expect(String(event.transcript)).toMatch(/\bquietly\b/);
+    } else {
+      expect(event).toMatchObject({ type: 'conversation.item.input_audio_transcription.failed', error: { type: 'transcription_error', code: 'audio_unintelligible' } });
+    }
     const [, , text] = await answered;
     expect(text).toBe(emu.blacksmith.fallback);
     session.close();
