@@ -12,7 +12,7 @@ import { bytesToMs, encodeOutput, formatKind, type FormatKind } from './audioFor
 import type { AudioOutput, ServerEventSink } from './AudioOutput.js';
 import { itemFromClient, type Conversation, type ConversationEntry } from './Conversation.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
-import { functionToolNames, newId, toolChoiceError, type SessionView } from './SessionState.js';
+import { functionTools, newId, toolChoiceError, type SessionView } from './SessionState.js';
 
 const CHUNK_MS = 50;
 
@@ -174,7 +174,8 @@ export class ResponseRunner {
     const session = this.options.session();
     const context = params?.input === undefined ? { ok: true as const, entries: null } : this.resolveInput(params.input);
     if (!context.ok) return context;
-    const toolNames = params?.tools === undefined ? session.toolNames : functionToolNames(params.tools);
+    const tools = params?.tools === undefined ? session.tools : functionTools(params.tools);
+    const toolNames = new Set(tools.map((tool) => tool.name));
     const choiceParam = params?.tool_choice === undefined ? 'session.tool_choice' : 'response.tool_choice';
     const wireChoice = params?.tool_choice ?? session.toolChoice;
     const badChoice = toolChoiceError(wireChoice, toolNames, choiceParam);
@@ -183,7 +184,8 @@ export class ResponseRunner {
     const { persona, brain } = this.options.persona(instructions);
     const input: BrainInput = cause.idleTimeout ? { kind: 'idle' } : this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
     const choice = resolveToolChoice(wireChoice);
-    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, toolNames)), choice, [...toolNames], persona);
+    const heard = input.kind === 'text' ? input.text : undefined;
+    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, tools)), choice, tools, persona, heard);
     if (input.kind === 'tool_result') {
       // One spoken result per call: a second response.create after it greets instead of repeating.
       for (const [callId, call] of this.pendingCalls) if (call.intent === input.intent) this.pendingCalls.delete(callId);

@@ -87,9 +87,32 @@ export function withAuthoredLines(base: Persona, instructions: string): Persona 
   return JSON.stringify(persona) === JSON.stringify(base) ? base : persona;
 }
 
-/** The persona of a session bound to none: the default lines, with the session's own instructions. */
+/** "You are a pirate named Bob." → "a pirate named Bob"; undefined when the instructions say no such thing. */
+function roleOf(instructions: string): string | undefined {
+  const match = /\byou are\s+((?:an?|the)\s+)?([^.!?;:\n]{1,80})/i.exec(instructions);
+  if (!match) return undefined;
+  const role = `${match[1] ?? ''}${match[2] ?? ''}`.replace(/,\s*(?:and|who|that|which)\b.*$/i, '').replace(/[\s,]+$/, '');
+  return role === '' ? undefined : role;
+}
+
+/** "… named Bob" / "your name is Bob" / "called Bob" → "Bob". */
+function nameOf(instructions: string): string | undefined {
+  return /\b(?:named|called|name is)\s+(\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)?)/u.exec(instructions)?.[1];
+}
+
+/**
+ * The persona of a session bound to none: the default lines, with the session's own instructions; when those do not
+ * have the shape a persona's instructions have (see {@link withAuthoredLines}), the character they describe ("You are
+ * a pirate named Bob") introduces itself: "Hello there, traveler. I am Bob." and "I am a pirate named Bob."
+ */
 export function genericPersona(instructions: string): Persona {
-  return withAuthoredLines({ ...DEFAULT_PERSONA, instructions: instructions === '' ? DEFAULT_PERSONA.instructions : instructions }, instructions);
+  const base = { ...DEFAULT_PERSONA, instructions: instructions === '' ? DEFAULT_PERSONA.instructions : instructions };
+  const authored = withAuthoredLines(base, instructions);
+  if (authored !== base) return authored;
+  const role = roleOf(instructions);
+  if (role === undefined) return base;
+  const name = nameOf(instructions);
+  return { ...base, displayName: role, greeting: `${DEFAULT_PERSONA.greeting} I am ${name ?? role}.` };
 }
 
 /** Options of {@link SessionPersona}. */
@@ -121,7 +144,8 @@ export class SessionPersona {
       this.resolved = { ...cached, base: bound ?? persona, instructions };
       return this.resolved;
     }
-    const brain = new PersonaBrain(persona);
+    // A session that names no persona follows its own tools; a persona's session follows the persona's intents.
+    const brain = new PersonaBrain(persona, { followTools: !bound });
     this.resolved = { persona, brain, grammar: buildGrammar(brain.grammarPhrases()), generic: !bound, base: bound ?? persona, instructions };
     return this.resolved;
   }
