@@ -14,8 +14,8 @@ export type BrainInput =
   | { kind: 'unintelligible' }
   /** The player stayed silent for the server VAD's `idle_timeout_ms` after the NPC spoke. */
   | { kind: 'idle' }
-  /** The game returned the output of a tool call the brain made. */
-  | { kind: 'tool_result'; intent: Intent | undefined; output: string };
+  /** The game returned the output of a tool call the brain made (`name`: the function, when known). */
+  | { kind: 'tool_result'; intent: Intent | undefined; output: string; name?: string };
 
 /** Why the brain said what it said (for logs and tests). */
 export type BrainReason =
@@ -50,6 +50,8 @@ const NO = ['no', 'nope', 'no thanks', 'no thank you', 'not now'];
 const HELP = ['help', 'what can i ask', 'what can you do', 'what can i say'];
 /** Replies to the common phrases the recognizer always knows (grammar.ts COMMON_PHRASES); personas have no field for them. */
 const COURTESY = { thanks: 'You are welcome.', yes: 'Good.', no: 'As you wish.' } as const;
+/** The name prefix of the function tools the Agents SDK declares for handoffs (`transfer_to_weather_agent`). */
+const HANDOFF_PREFIX = 'transfer_to_';
 /** What an NPC says when the player has said nothing for the idle timeout (personas have no field for it). */
 export const IDLE_PROMPT = 'Are you still there?';
 
@@ -213,6 +215,8 @@ export class PersonaBrain {
         // A declined action must not be announced with the success line ("the sword is yours" for a second sword).
         const declined = toolDeclined(input.output);
         if (declined !== null) return { reason: 'tool_result', say: declined, toolCall: null };
+        // The Agents SDK hands off with a `transfer_to_<agent>` call and then the new agent's instructions: it greets.
+        if (input.intent === undefined && input.name?.startsWith(HANDOFF_PREFIX)) return { reason: 'greeting', say: p.greeting, toolCall: null };
         // A call no persona intent made (the session's own tool, or one tool_choice forced): say what it returned.
         if (input.intent === undefined) return { reason: 'tool_result', say: summarizeToolOutput(input.output), toolCall: null };
         const template = input.intent.resultTemplate;

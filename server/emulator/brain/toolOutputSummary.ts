@@ -20,7 +20,7 @@ function spokenValue(value: unknown, depth: number): string {
     if (items.length <= 1) return items[0] ?? 'none';
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
   }
-  if (depth >= 2) return '';
+  if (depth >= 3) return '';
   return spokenObject(value as Record<string, unknown>, depth + 1);
 }
 

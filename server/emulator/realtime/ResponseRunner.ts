@@ -303,7 +303,8 @@ export class ResponseRunner {
     for (const entry of [...context].reverse()) {
       const item = entry.item;
       if (item.type === 'function_call_output') {
-        return { kind: 'tool_result', intent: this.pendingCalls.get(item.call_id)?.intent, output: item.output };
+        const call = this.pendingCalls.get(item.call_id);
+        return { kind: 'tool_result', intent: call?.intent, output: item.output, ...(call ? { name: call.name } : {}) };
       }
       if (item.type === 'message' && item.role === 'user') {
         const texts: string[] = [];
