@@ -6,6 +6,7 @@ import type { ResponseInput, ResponseParams } from '../../../plugin/shared/proto
 import type { ServerItem, ServerResponse, ServerUsage } from '../../../plugin/shared/protocol/serverEvents.js';
 import type { BrainDecision, BrainInput, PersonaBrain } from '../brain/PersonaBrain.js';
 import { enforceToolChoice, resolveToolChoice, toolsAllowed } from '../brain/toolChoice.js';
+import { localVoiceFor } from '../speech/localVoices.js';
 import { DEFAULT_MAX_UTTERANCE_CHARS, splitUtterances } from '../speech/sentences.js';
 import { SAMPLE_RATE_HZ, type TextToSpeech } from '../speech/types.js';
 import { bytesToMs, encodeOutput, formatKind, type FormatKind } from './audioFormats.js';
@@ -23,6 +24,8 @@ export type CancelReason = 'turn_detected' | 'client_cancelled';
 export interface SpeakingPersona {
   persona: Persona;
   brain: PersonaBrain;
+  /** No persona is bound to the session: its `voice` picks the local voice (see `localVoiceFor`). */
+  generic?: boolean;
 }
 
 /** Options of {@link ResponseRunner}. */
@@ -181,11 +184,12 @@ export class ResponseRunner {
     const badChoice = toolChoiceError(wireChoice, toolNames, choiceParam);
     if (badChoice) return { ok: false, error: badChoice };
     const instructions = params?.instructions ?? session.instructions;
-    const { persona, brain } = this.options.persona(instructions);
+    const speaking = this.options.persona(instructions);
+    const { brain } = speaking;
     const input: BrainInput = cause.idleTimeout ? { kind: 'idle' } : this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
     const choice = resolveToolChoice(wireChoice);
     const heard = input.kind === 'text' ? input.text : undefined;
-    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, tools)), choice, tools, persona, heard);
+    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, tools)), choice, tools, speaking.persona, heard);
     if (input.kind === 'tool_result') {
       // One spoken result per call: a second response.create after it greets instead of repeating.
       for (const [callId, call] of this.pendingCalls) if (call.intent === input.intent) this.pendingCalls.delete(callId);
@@ -195,6 +199,7 @@ export class ResponseRunner {
     const paramsFormat = params?.audio?.output?.format;
     const format = paramsFormat === undefined ? session.outputFormat : typeof paramsFormat === 'object' ? paramsFormat : {};
     const voice = params?.audio?.output?.voice ?? session.voice;
+    const persona = speaking.generic ? { ...speaking.persona, localVoice: localVoiceFor(voice, speaking.persona.localVoice) } : speaking.persona;
     const sentences = decision.say ? this.utterances(decision.say) : [];
     // Start synthesizing the first sentence before anything else: it bounds the time to first audio.
     const first = kind === 'audio' && sentences[0] !== undefined ? this.options.tts.synthesize(sentences[0], persona.localVoice) : null;

@@ -3,7 +3,7 @@ import type { Persona } from '../../../plugin/shared/personaSchema.js';
 import { buildInstructions } from '../../../plugin/shared/sessionConfig.js';
 import { instructionsWithMemory } from '../../../plugin/session/sessionOptions.js';
 import { DEFAULT_PERSONA } from '../../../server/emulator/brain/PersonaBrain.js';
-import { SessionPersona, genericPersona, withAuthoredLines } from '../../../server/emulator/realtime/sessionPersona.js';
+import { SessionPersona, genericPersona, speaksAsPersona, withAuthoredLines } from '../../../server/emulator/realtime/sessionPersona.js';
 import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPersonas.js';
 
 let personas: PersonaMap;
@@ -97,5 +97,12 @@ describe('withAuthoredLines', () => {
     expect(generic.brain.decide({ kind: 'text', text: "what's the weather in Paris" }, [weather]).toolCall).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}', intent: undefined });
     const bound = new SessionPersona({ personas: () => personas, personaId: 'blacksmith' }).current(buildInstructions(blacksmith));
     expect(bound.brain.decide({ kind: 'text', text: "what's the weather in Paris" }, [weather]).toolCall).toBeNull();
+  });
+
+  it("tells a persona's own instructions (lines edited or not) from another character's", () => {
+    expect(speaksAsPersona(blacksmith, buildInstructions(blacksmith))).toBe(true);
+    expect(speaksAsPersona(blacksmith, buildInstructions({ ...blacksmith, greeting: 'Well met.' }))).toBe(true);
+    expect(speaksAsPersona(blacksmith, 'You are the keeper of the north gate.')).toBe(false);
+    expect(speaksAsPersona(blacksmith, '')).toBe(false);
   });
 });
