@@ -147,7 +147,7 @@ describe.skipIf(!baresipInstalled())('controlling SIP calls with the openai clie
     await expect(openai.realtime.calls.hangup(callId)).rejects.toMatchObject({ status: 404 });
   });
 
-  it('an accept without instructions speaks as the dialled persona', { timeout: 60_000 }, async () => {
+  it('an accept without instructions speaks as the dialled persona, and keypad presses arrive as DTMF events', { timeout: 60_000 }, async () => {
     phone.command(`/dial sip:guard@127.0.0.1:${server.sipPort}`);
     const incoming = await hooks.next();
     const callId = incoming.data.call_id;
@@ -158,7 +158,17 @@ describe.skipIf(!baresipInstalled())('controlling SIP calls with the openai clie
     sideband.send({ type: 'response.create' });
     const greeting = await sideband.next((e) => e.type === 'response.output_audio_transcript.done', 20_000);
     expect(greeting.transcript).toBe('Halt. State your business at the gate.');
-    const hungUp = phone.waitFor(/terminated/);
+    // The caller's keypad (RFC 4733 telephone-event RTP) reaches the sideband, one event per press.
+    const before = Math.floor(Date.now() / 1000);
+    phone.command('/sndcode 5');
+    const five = await sideband.nextOfType('input_audio_buffer.dtmf_event_received', 20_000);
+    phone.command('/sndcode #');
+    const hash = await sideband.nextOfType('input_audio_buffer.dtmf_event_received', 20_000);
+    expect([five.event, hash.event]).toEqual(['5', '#']);
+    expect(five.received_at).toBeGreaterThanOrEqual(before);
+    // The call ends either by the BYE ("terminated") or, when the closed RTP port's ICMP reply is read first, by
+    // "session closed": both are the hangup.
+    const hungUp = phone.waitFor(/terminated|session closed/);
     await openai.realtime.calls.hangup(callId);
     await hungUp;
   });
