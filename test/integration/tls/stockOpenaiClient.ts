@@ -1,7 +1,7 @@
 // The official `openai` npm client as a developer runs it, in its own process so that NODE_EXTRA_CA_CERTS (read by
 // Node at start) is how it trusts the emulator's certificate: mints a key over https with
 // `realtime.clientSecrets.create`, opens its realtime WebSocket class over wss (it only speaks wss), does one text
-// turn and prints what happened as one JSON line. Run by tlsStockClient.test.ts; BASE_URL is `https://host:port/v1`.
+// turn, asks the Calls API about a call, and prints what happened as one JSON line. Run by tlsStockClient.test.ts; BASE_URL is `https://host:port/v1`.
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 
@@ -25,7 +25,12 @@ async function main(): Promise<void> {
     });
   });
   realtime.close();
-  process.stdout.write(`${JSON.stringify({ key: secret.value.slice(0, 3), url: realtime.url.protocol, types, reply })}\n`);
+  // The Calls API over https too: an unknown call is the API's 404, not a TLS or connection error.
+  const hangup = await openai.realtime.calls.hangup('rtc_000000000000000000000000').then(
+    () => 'ok',
+    (error: unknown) => (error instanceof OpenAI.APIError ? `${error.status ?? '?'} ${String((error.error as { code?: unknown } | undefined)?.code)}` : String(error)),
+  );
+  process.stdout.write(`${JSON.stringify({ key: secret.value.slice(0, 3), url: realtime.url.protocol, types, reply, hangup })}\n`);
 }
 
 main().catch((error: unknown) => {

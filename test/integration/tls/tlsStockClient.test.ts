@@ -18,7 +18,8 @@ let httpsUrl: string;
 let ca: string;
 
 beforeAll(async () => {
-  emu = await startTestServer();
+  // With the SIP interface on, the Calls API takes the developer's standard key (as call control does on the service).
+  emu = await startTestServer({ NPC_VOICE_SIP_PORT: '0' });
   httpsUrl = emu.server.httpsUrl ?? '';
   ca = readFileSync(emu.server.tlsCertPath ?? '', 'utf8');
 });
@@ -64,6 +65,7 @@ describe('TLS on the same port', () => {
     const result = await runStockClient({ BASE_URL: `${httpsUrl}/v1`, NODE_EXTRA_CA_CERTS: emu.server.tlsCertPath ?? '' });
     expect(result.error).toBeUndefined();
     expect(result).toMatchObject({ key: 'ek_', url: 'wss:' });
+    expect(result.hangup).toMatch(/^404 /);
     // No persona: the session's own instructions speak ("You are a pirate named Bob").
     expect(result.reply).toMatch(/Bob/);
     expect(result.types).toEqual(expect.arrayContaining(['session.created', 'response.created', 'response.output_text.delta', 'response.done']));
