@@ -6,6 +6,12 @@ import { DEFAULT_OPEN_VOCABULARY_MODEL_DIR } from './emulator/speech/openVocabul
 /** Where minted keys come from: the local emulator (no key configured) or OpenAI. */
 export type ServerMode = 'emulator' | 'openai';
 
+/**
+ * TLS on the HTTP port (HTTPS and WSS beside HTTP and WS, told apart by each connection's first byte): off, a loopback
+ * certificate generated once per machine, or the developer's own certificate and key files.
+ */
+export type TlsSetting = { kind: 'off' } | { kind: 'loopback' } | { kind: 'files'; certPath: string; keyPath: string };
+
 /** Server configuration, from the environment and command-line flags. */
 export interface ServerConfig {
   mode: ServerMode;
@@ -92,6 +98,8 @@ export interface ServerConfig {
    * and WebRTC calls through the unified interface (`POST /api/npc-voice/calls`), so server policies see them all.
    */
   relay: boolean;
+  /** TLS on the same port (`NPC_VOICE_TLS`, `NPC_VOICE_TLS_CERT`, `NPC_VOICE_TLS_KEY`); default: loopback in emulator mode. */
+  tls: TlsSetting;
 }
 
 /** Thrown for a bad environment variable or flag, naming it and what it accepts. */
@@ -146,6 +154,9 @@ const EnvSchema = z.object({
   NPC_VOICE_REQUEST_TIMEOUT_MS: intIn('NPC_VOICE_REQUEST_TIMEOUT_MS', 50, 600_000).default(30_000),
   NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS: intIn('NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS', 50, 600_000).default(5_000),
   NPC_VOICE_RELAY: z.enum(['1', '0', 'true', 'false'], { error: 'NPC_VOICE_RELAY must be 1 or 0' }).optional(),
+  NPC_VOICE_TLS: z.enum(['on', 'off', '1', '0', 'true', 'false'], { error: 'NPC_VOICE_TLS must be on or off' }).optional(),
+  NPC_VOICE_TLS_CERT: z.string().trim().min(1, 'NPC_VOICE_TLS_CERT must be a file path').optional(),
+  NPC_VOICE_TLS_KEY: z.string().trim().min(1, 'NPC_VOICE_TLS_KEY must be a file path').optional(),
 });
 
 /**
@@ -181,6 +192,25 @@ function checkRecordReplay(record: string | undefined, replay: string | undefine
       `${variable} needs the emulator: in openai mode browsers talk to OpenAI directly and no session passes through this server; unset ${variable} or set NPC_VOICE_MODE=emulator`,
     );
   }
+}
+
+/**
+ * TLS is on by default in emulator mode (the official clients only speak `wss://`/`https://` to a Realtime server) and
+ * off in openai mode (a TLS terminator usually sits in front); a certificate given without its key (or with TLS off)
+ * is refused rather than ignored.
+ */
+function chooseTls(flag: string | undefined, certPath: string | undefined, keyPath: string | undefined, mode: ServerMode): TlsSetting {
+  const off = flag === 'off' || flag === '0' || flag === 'false';
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    const missing = certPath === undefined ? 'NPC_VOICE_TLS_CERT' : 'NPC_VOICE_TLS_KEY';
+    throw new ConfigError(`${missing} is not set: NPC_VOICE_TLS_CERT and NPC_VOICE_TLS_KEY go together (a PEM certificate and its private key)`);
+  }
+  if (certPath !== undefined && keyPath !== undefined) {
+    if (off) throw new ConfigError('NPC_VOICE_TLS=off but NPC_VOICE_TLS_CERT is set: unset one of them');
+    return { kind: 'files', certPath, keyPath };
+  }
+  if (off) return { kind: 'off' };
+  return flag !== undefined || mode === 'emulator' ? { kind: 'loopback' } : { kind: 'off' };
 }
 
 /**
@@ -252,5 +282,6 @@ export function readConfig(env: Record<string, string | undefined>, flags: { hos
     requestTimeoutMs: e.NPC_VOICE_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS,
     relay: flags.relay ?? (e.NPC_VOICE_RELAY === '1' || e.NPC_VOICE_RELAY === 'true'),
+    tls: chooseTls(e.NPC_VOICE_TLS, e.NPC_VOICE_TLS_CERT, e.NPC_VOICE_TLS_KEY, mode),
   };
 }

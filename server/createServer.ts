@@ -6,6 +6,8 @@ import type { ServerConfig } from './config.js';
 import type { KeyStore } from './emulator/keyStore.js';
 import type { PersonaRegistry } from './personas/PersonaRegistry.js';
 import type { LogFn } from './redact.js';
+import { tlsCredentials } from './tls/tlsCredentials.js';
+import { serveTlsOnSamePort, type TlsOnSamePort } from './tls/tlsOnSamePort.js';
 
 /** Options of {@link createNpcVoiceServer}. */
 export interface CreateServerOptions {
@@ -26,6 +28,13 @@ export interface CreateServerOptions {
 export interface NpcVoiceServer {
   /** `http://host:port` */
   readonly url: string;
+  /** `https://host:port`: the same port over TLS (WSS too), unless TLS is off (`NPC_VOICE_TLS=off`). */
+  readonly httpsUrl: string | undefined;
+  /**
+   * The PEM certificate the TLS side serves, for clients to trust (`NODE_EXTRA_CA_CERTS=<path>`, or `ca:` in a
+   * client's TLS options); undefined when TLS is off.
+   */
+  readonly tlsCertPath: string | undefined;
   readonly port: number;
   readonly config: ServerConfig;
   readonly keyStore: KeyStore;
@@ -60,6 +69,10 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
     keepAliveTimeout: config.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
   });
+  // Before anything listens for connections: each new one is sniffed, TLS decrypted, then handed to the HTTP server.
+  const credentials = await tlsCredentials(config.tls);
+  let tls: TlsOnSamePort | undefined;
+  if (credentials) tls = serveTlsOnSamePort(server, { cert: credentials.cert, key: credentials.key, timeoutMs: config.headersTimeoutMs });
   const voice = await attachNpcVoice(server, {
     config,
     ...(options.log ? { log: options.log } : {}),
@@ -104,10 +117,13 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
+  const httpsUrl = credentials ? `https://${hostForUrl}:${port}` : undefined;
 
   let closed: Promise<void> | undefined;
   return {
     url,
+    httpsUrl,
+    tlsCertPath: credentials?.certPath,
     port,
     config: { ...config, port },
     keyStore: voice.keyStore,
@@ -120,6 +136,7 @@ export async function createNpcVoiceServer(options: CreateServerOptions): Promis
       closed ??= (async () => {
         for (const close of closers.reverse()) await close();
         server.closeAllConnections();
+        tls?.destroyPending();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })();
       return closed;

@@ -10,7 +10,8 @@ NPC_VOICE_MAX_SESSIONS_PER_KEY, NPC_VOICE_MAX_SESSIONS_PER_CLIENT, NPC_VOICE_MAX
 NPC_VOICE_TTS_WORKERS, NPC_VOICE_MAX_SESSION_AUDIO_BYTES, NPC_VOICE_WS_IDLE_TIMEOUT_MS, NPC_VOICE_WS_PING_INTERVAL_MS, NPC_VOICE_KEY_SWEEP_MS,
 NPC_VOICE_RECORD, NPC_VOICE_REPLAY, NPC_VOICE_OPEN_VOCABULARY,
 NPC_VOICE_HEADERS_TIMEOUT_MS, NPC_VOICE_REQUEST_TIMEOUT_MS, NPC_VOICE_KEEP_ALIVE_TIMEOUT_MS, NPC_VOICE_SIP_PORT, NPC_VOICE_SIP_HOST,
-NPC_VOICE_SIP_WEBHOOK_URL, OPENAI_WEBHOOK_SECRET, NPC_VOICE_RELAY (see README, Configuration).`;
+NPC_VOICE_SIP_WEBHOOK_URL, OPENAI_WEBHOOK_SECRET, NPC_VOICE_RELAY, NPC_VOICE_TLS (on|off), NPC_VOICE_TLS_CERT, NPC_VOICE_TLS_KEY
+(see README, Configuration).`;
 
 /** `phaser-npc-voice serve --help` (also what `npm run server -- --help` prints). */
 export const SERVE_HELP = `Usage: phaser-npc-voice serve [--port <n>] [--host <h>] [--demo] [--personas <dir>]
@@ -68,6 +69,9 @@ async function runServer(io: CliIo, run: ServerRun): Promise<CommandResult> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   io.out(`listening on ${server.url}\n`);
+  if (server.httpsUrl !== undefined && server.tlsCertPath !== undefined) {
+    io.out(`tls: ${server.httpsUrl} too (wss:// for the official clients); trust it with NODE_EXTRA_CA_CERTS=${server.tlsCertPath}\n`);
+  }
   io.out(`mode: ${config.mode}${config.mode === 'emulator' ? ' (local Realtime emulator, no API key needed)' : ''}\n`);
   if (config.relay) io.out('relay: sessions go through this server (WebSocket relay, WebRTC unified interface)\n');
   if (run.demo) io.out(`demo: open ${server.url}/ in a browser\n`);

@@ -155,7 +155,7 @@ export async function runOpenVocabularyBench(): Promise<string> {
           if (final !== text) samples.push(`"${text}" (${voice}) → "${final ?? ''}"`);
         }
         const brain = brains.get(persona)!;
-        const decide = (t: string | null) => brain.decide(t === null ? { kind: 'unintelligible' } : { kind: 'text', text: t }, new Set());
+        const decide = (t: string | null) => brain.decide(t === null ? { kind: 'unintelligible' } : { kind: 'text', text: t }, []);
         const now = decide(final);
         const then = decide(heard);
         if (topic === undefined) {

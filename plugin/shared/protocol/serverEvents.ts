@@ -123,6 +123,8 @@ export type ServerEventBody =
     }
   | { type: 'input_audio_buffer.committed'; item_id: string; previous_item_id: string | null }
   | { type: 'input_audio_buffer.cleared' }
+  /** SIP only: the caller pressed a key on the keypad (`received_at`: Unix seconds). */
+  | { type: 'input_audio_buffer.dtmf_event_received'; event: string; received_at: number }
   | { type: 'input_audio_buffer.speech_started'; item_id: string; audio_start_ms: number }
   | { type: 'input_audio_buffer.speech_stopped'; item_id: string; audio_end_ms: number }
   | { type: 'input_audio_buffer.timeout_triggered'; item_id: string; audio_start_ms: number; audio_end_ms: number }

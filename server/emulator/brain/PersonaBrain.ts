@@ -2,6 +2,8 @@ import type { Intent, Persona } from '../../../plugin/shared/personaSchema.js';
 import { parsePersona } from '../../../plugin/shared/parsePersona.js';
 import { normalizePhrase } from '../speech/grammar.js';
 import { bestTopic } from './keywords.js';
+import { matchTool, type FunctionToolSpec } from './toolMatcher.js';
+import { summarizeToolOutput } from './toolOutputSummary.js';
 
 /** What the brain is asked to answer. */
 export type BrainInput =
@@ -18,8 +20,8 @@ export type BrainInput =
    * answered with an image line earlier in the session, so a list of `onImage` lines is taken in turn.
    */
   | { kind: 'image'; text: string; answered: number }
-  /** The game returned the output of a tool call the brain made. */
-  | { kind: 'tool_result'; intent: Intent | undefined; output: string };
+  /** The game returned the output of a tool call the brain made (`name`: the function, when known). */
+  | { kind: 'tool_result'; intent: Intent | undefined; output: string; name?: string };
 
 /** Why the brain said what it said (for logs and tests). */
 export type BrainReason =
@@ -30,6 +32,7 @@ export type BrainReason =
   | 'help'
   | 'refusal'
   | 'intent'
+  | 'tool'
   | 'tool_result'
   | 'knowledge'
   | 'identity'
@@ -54,6 +57,8 @@ const NO = ['no', 'nope', 'no thanks', 'no thank you', 'not now'];
 const HELP = ['help', 'what can i ask', 'what can you do', 'what can i say'];
 /** Replies to the common phrases the recognizer always knows (grammar.ts COMMON_PHRASES); personas have no field for them. */
 const COURTESY = { thanks: 'You are welcome.', yes: 'Good.', no: 'As you wish.' } as const;
+/** The name prefix of the function tools the Agents SDK declares for handoffs (`transfer_to_weather_agent`). */
+const HANDOFF_PREFIX = 'transfer_to_';
 /** What an NPC says when the player has said nothing for the idle timeout (personas have no field for it). */
 export const IDLE_PROMPT = 'Are you still there?';
 /** What an NPC whose persona has no `onImage` says when shown a picture. */
@@ -147,15 +152,30 @@ export function fillResultTemplate(template: string, output: string, toolArgumen
   });
 }
 
+/** Options of {@link PersonaBrain}. */
+export interface PersonaBrainOptions {
+  /**
+   * Follow the session's own tools (a session that names no persona): the player's words call the declared function
+   * they match (see `matchTool`) before any persona line, and a tool's output is spoken as a sentence.
+   */
+  followTools?: boolean;
+}
+
 /**
  * The emulator's deterministic stand-in for the model: maps what the player said to the persona's lines, intents and
- * tool calls, in a fixed priority (guardrail, intent, farewell, greeting, identity, knowledge, fallback).
+ * tool calls, in a fixed priority (guardrail, intent, the session's own tools when it follows them, farewell,
+ * greeting, identity, knowledge, fallback).
  */
 export class PersonaBrain {
   private readonly intents: { intent: Intent; phrases: string[] }[];
   private readonly refuse: string[];
+  private readonly followTools: boolean;
 
-  constructor(readonly persona: Persona) {
+  constructor(
+    readonly persona: Persona,
+    options: PersonaBrainOptions = {},
+  ) {
+    this.followTools = options.followTools === true;
     this.intents = persona.intents.map((intent) => ({ intent, phrases: intent.phrases.map(normalizePhrase) }));
     this.refuse = persona.guardrails.refuseTopics.map(normalizePhrase);
   }
@@ -194,8 +214,8 @@ export class PersonaBrain {
     return lines;
   }
 
-  /** Decides the answer; `availableTools` are the function names the session declares (a call needs its tool). */
-  decide(input: BrainInput, availableTools: ReadonlySet<string>): BrainDecision {
+  /** Decides the answer; `tools` are the functions the response may call (a call needs its tool). */
+  decide(input: BrainInput, tools: readonly FunctionToolSpec[]): BrainDecision {
     const p = this.persona;
     switch (input.kind) {
       case 'none':
@@ -211,19 +231,23 @@ export class PersonaBrain {
         // A declined action must not be announced with the success line ("the sword is yours" for a second sword).
         const declined = toolDeclined(input.output);
         if (declined !== null) return { reason: 'tool_result', say: declined, toolCall: null };
-        const template = input.intent?.resultTemplate;
+        // The Agents SDK hands off with a `transfer_to_<agent>` call and then the new agent's instructions: it greets.
+        if (input.intent === undefined && input.name?.startsWith(HANDOFF_PREFIX)) return { reason: 'greeting', say: p.greeting, toolCall: null };
+        // A call no persona intent made (the session's own tool, or one tool_choice forced): say what it returned.
+        if (input.intent === undefined) return { reason: 'tool_result', say: summarizeToolOutput(input.output), toolCall: null };
+        const template = input.intent.resultTemplate;
         const say = template
-          ? fillResultTemplate(template, input.output, input.intent?.tool?.arguments ?? {})
-          : input.intent?.say
+          ? fillResultTemplate(template, input.output, input.intent.tool?.arguments ?? {})
+          : input.intent.say
             ? null
             : spokenResult(input.output);
         return { reason: 'tool_result', say: say === null || say.trim() === '' ? null : say, toolCall: null };
       }
       case 'text':
-        return this.decideText(normalizePhrase(input.text), availableTools);
+        return this.decideText(input.text, tools);
       case 'image': {
         // Words shown with the picture that the brain understands are answered; otherwise the picture is.
-        const answer = input.text.trim() === '' ? null : this.decideText(normalizePhrase(input.text), availableTools);
+        const answer = input.text.trim() === '' ? null : this.decideText(input.text, tools);
         if (answer && answer.reason !== 'fallback') return answer;
         const lines = imageLines(p);
         return { reason: 'image', say: lines[input.answered % lines.length] ?? DEFAULT_IMAGE_LINE, toolCall: null };
@@ -231,8 +255,10 @@ export class PersonaBrain {
     }
   }
 
-  private decideText(text: string, tools: ReadonlySet<string>): BrainDecision {
+  private decideText(said: string, functions: readonly FunctionToolSpec[]): BrainDecision {
     const p = this.persona;
+    const text = normalizePhrase(said);
+    const tools = new Set(functions.map((tool) => tool.name));
     if (text === '') return { reason: 'fallback', say: p.fallback, toolCall: null };
     if (this.refuse.some((topic) => containsPhrase(text, topic))) {
       return { reason: 'refusal', say: p.guardrails.refusal, toolCall: null };
@@ -252,6 +278,10 @@ export class PersonaBrain {
       }
     }
     if (chosen) return this.intentDecision(chosen, tools);
+    if (this.followTools) {
+      const match = matchTool(said, functions);
+      if (match) return { reason: 'tool', say: null, toolCall: { name: match.tool.name, arguments: JSON.stringify(match.arguments), intent: undefined } };
+    }
     if (YES.includes(text)) return { reason: 'courtesy', say: COURTESY.yes, toolCall: null };
     if (NO.includes(text)) return { reason: 'courtesy', say: COURTESY.no, toolCall: null };
     if (HELP.some((h) => containsPhrase(text, h))) return { reason: 'help', say: this.helpLine(), toolCall: null };

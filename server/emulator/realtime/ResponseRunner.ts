@@ -6,6 +6,7 @@ import type { ResponseInput, ResponseParams } from '../../../plugin/shared/proto
 import type { ServerItem, ServerResponse, ServerUsage } from '../../../plugin/shared/protocol/serverEvents.js';
 import type { BrainDecision, BrainInput, PersonaBrain } from '../brain/PersonaBrain.js';
 import { enforceToolChoice, resolveToolChoice, toolsAllowed } from '../brain/toolChoice.js';
+import { localVoiceFor } from '../speech/localVoices.js';
 import { DEFAULT_MAX_UTTERANCE_CHARS, splitUtterances } from '../speech/sentences.js';
 import { SAMPLE_RATE_HZ, type TextToSpeech } from '../speech/types.js';
 import { bytesToMs, encodeOutput, formatKind, type FormatKind } from './audioFormats.js';
@@ -13,7 +14,7 @@ import type { AudioOutput, ServerEventSink } from './AudioOutput.js';
 import { itemFromClient, type Conversation, type ConversationEntry } from './Conversation.js';
 import { readItemImages } from './images.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
-import { functionToolNames, newId, toolChoiceError, type SessionView } from './SessionState.js';
+import { functionTools, newId, toolChoiceError, type SessionView } from './SessionState.js';
 
 const CHUNK_MS = 50;
 
@@ -24,6 +25,8 @@ export type CancelReason = 'turn_detected' | 'client_cancelled';
 export interface SpeakingPersona {
   persona: Persona;
   brain: PersonaBrain;
+  /** No persona is bound to the session: its `voice` picks the local voice (see `localVoiceFor`). */
+  generic?: boolean;
 }
 
 /** Options of {@link ResponseRunner}. */
@@ -179,16 +182,19 @@ export class ResponseRunner {
     const session = this.options.session();
     const context = params?.input === undefined ? { ok: true as const, entries: null } : this.resolveInput(params.input);
     if (!context.ok) return context;
-    const toolNames = params?.tools === undefined ? session.toolNames : functionToolNames(params.tools);
+    const tools = params?.tools === undefined ? session.tools : functionTools(params.tools);
+    const toolNames = new Set(tools.map((tool) => tool.name));
     const choiceParam = params?.tool_choice === undefined ? 'session.tool_choice' : 'response.tool_choice';
     const wireChoice = params?.tool_choice ?? session.toolChoice;
     const badChoice = toolChoiceError(wireChoice, toolNames, choiceParam);
     if (badChoice) return { ok: false, error: badChoice };
     const instructions = params?.instructions ?? session.instructions;
-    const { persona, brain } = this.options.persona(instructions);
+    const speaking = this.options.persona(instructions);
+    const { brain } = speaking;
     const input: BrainInput = cause.idleTimeout ? { kind: 'idle' } : this.brainInput(context.entries ?? [...this.options.conversation.sinceLastResponse()].reverse());
     const choice = resolveToolChoice(wireChoice);
-    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, toolNames)), choice, [...toolNames], persona);
+    const heard = input.kind === 'text' ? input.text : undefined;
+    const decision = enforceToolChoice(brain.decide(input, toolsAllowed(choice, tools)), choice, tools, speaking.persona, heard);
     if (decision.reason === 'image') this.imagesAnswered++;
     if (input.kind === 'tool_result') {
       // One spoken result per call: a second response.create after it greets instead of repeating.
@@ -199,6 +205,7 @@ export class ResponseRunner {
     const paramsFormat = params?.audio?.output?.format;
     const format = paramsFormat === undefined ? session.outputFormat : typeof paramsFormat === 'object' ? paramsFormat : {};
     const voice = params?.audio?.output?.voice ?? session.voice;
+    const persona = speaking.generic ? { ...speaking.persona, localVoice: localVoiceFor(voice, speaking.persona.localVoice) } : speaking.persona;
     const sentences = decision.say ? this.utterances(decision.say) : [];
     // Start synthesizing the first sentence before anything else: it bounds the time to first audio.
     const first = kind === 'audio' && sentences[0] !== undefined ? this.options.tts.synthesize(sentences[0], persona.localVoice) : null;
@@ -314,7 +321,8 @@ export class ResponseRunner {
     for (const entry of [...context].reverse()) {
       const item = entry.item;
       if (item.type === 'function_call_output') {
-        return { kind: 'tool_result', intent: this.pendingCalls.get(item.call_id)?.intent, output: item.output };
+        const call = this.pendingCalls.get(item.call_id);
+        return { kind: 'tool_result', intent: call?.intent, output: item.output, ...(call ? { name: call.name } : {}) };
       }
       if (item.type === 'message' && item.role === 'user') {
         const texts: string[] = [];

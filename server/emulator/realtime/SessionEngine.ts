@@ -232,6 +232,11 @@ export class SessionEngine {
     this.emit({ type: 'output_audio_buffer.stopped', response_id: responseId });
   }
 
+  /** A phone caller pressed a key (SIP, RFC 4733): reported as `input_audio_buffer.dtmf_event_received`, as the service does. */
+  dtmfReceived(key: string): void {
+    this.emit({ type: 'input_audio_buffer.dtmf_event_received', event: key, received_at: Math.floor(Date.now() / 1000) });
+  }
+
   /** Stops all work; later calls do nothing and nothing more is sent. Safe to call twice. */
   close(): void {
     if (this.closed) return;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ToolChoiceSchema, type SessionUpdateConfig, type ToolChoice } from '../../../plugin/shared/protocol/clientEvents.js';
 import { SERVER_VAD_DEFAULTS } from '../../../plugin/shared/serverVadDefaults.js';
 import type { SemanticEagerness } from '../speech/energyVad.js';
+import type { FunctionToolSpec } from '../brain/toolMatcher.js';
 import { formatKind, type FormatKind } from './audioFormats.js';
 import { PROTOCOL_ERRORS, type RealtimeError } from './protocolErrors.js';
 
@@ -216,6 +217,8 @@ export interface SessionView {
   maxOutputTokens: number | 'inf';
   /** Names of the function tools the session declares. */
   toolNames: ReadonlySet<string>;
+  /** The function tools the session declares, in order (what a persona-less brain matches the player's words against). */
+  tools: readonly FunctionToolSpec[];
   /** `tool_choice` (responses may override it). */
   toolChoice: ToolChoice;
   inputFormat: FormatKind;
@@ -265,16 +268,21 @@ const WireViewSchema = z.object({
     })
     .catch({ input: { format: undefined, transcription: undefined, turn_detection: null }, output: { format: {}, voice: 'marin' } }),
 });
-const FunctionName = z.object({ type: z.literal('function'), name: z.string() });
+const FunctionTool = z.object({ type: z.literal('function'), name: z.string(), description: z.string().optional().catch(undefined), parameters: z.unknown().optional() });
+
+/** The function tools in a `tools` list, in order (hosted tools are not functions). */
+export function functionTools(tools: readonly unknown[]): FunctionToolSpec[] {
+  const functions: FunctionToolSpec[] = [];
+  for (const tool of tools) {
+    const fn = FunctionTool.safeParse(tool);
+    if (fn.success) functions.push({ name: fn.data.name, description: fn.data.description ?? '', parameters: fn.data.parameters });
+  }
+  return functions;
+}
 
 /** The names of the function tools in a `tools` list (hosted tools have none). */
 export function functionToolNames(tools: readonly unknown[]): Set<string> {
-  const names = new Set<string>();
-  for (const tool of tools) {
-    const fn = FunctionName.safeParse(tool);
-    if (fn.success) names.add(fn.data.name);
-  }
-  return names;
+  return new Set(functionTools(tools).map((tool) => tool.name));
 }
 
 /** The error for a `tool_choice` naming a function that `tools` does not declare (`param`: where it was given). */
@@ -287,13 +295,15 @@ function viewOf(wire: WireSession): SessionView {
   const parsed = WireViewSchema.parse(wire);
   const { input, output } = parsed.audio;
   const td = input.turn_detection;
-  const toolNames = functionToolNames(parsed.tools);
+  const tools = functionTools(parsed.tools);
+  const toolNames = new Set(tools.map((tool) => tool.name));
   return {
     kind: parsed.type,
     instructions: parsed.instructions,
     outputModality: parsed.output_modalities[0] === 'text' ? 'text' : 'audio',
     maxOutputTokens: parsed.max_output_tokens,
     toolNames,
+    tools,
     toolChoice: parsed.tool_choice,
     inputFormat: formatKind(input.format),
     outputFormat: output.format,

@@ -58,15 +58,13 @@ function templateOf(base: Persona): Template {
 }
 
 /**
- * `base` with the authored lines (character prompt, greeting, farewell, refusal, knowledge answers) the session's
- * instructions carry, when they have the shape `buildInstructions(base)` writes: a game that hot-reloads a persona
- * sends its new lines with `session.update`, and the model would follow them. Anything after that shape (the replayed
- * conversation of a persona with memory) is ignored; instructions of another shape leave `base` as it is.
+ * The persona `instructions` describe when they have the shape `buildInstructions(base)` writes, with the authored
+ * lines they carry; null for instructions of another shape.
  */
-export function withAuthoredLines(base: Persona, instructions: string): Persona {
+function parseAuthoredLines(base: Persona, instructions: string): Persona | null {
   const { literals, holes } = templateOf(base);
   const head = literals[0] as string;
-  if (!instructions.startsWith(head)) return base;
+  if (!instructions.startsWith(head)) return null;
   let at = head.length;
   let persona = base;
   for (let i = 0; i < holes.length; i++) {
@@ -76,20 +74,62 @@ export function withAuthoredLines(base: Persona, instructions: string): Persona 
       // The template ends inside a paragraph: the last line runs to the end of that paragraph, minus the closing text.
       const paragraphEnd = instructions.indexOf('\n\n', at) < 0 ? instructions.length : instructions.indexOf('\n\n', at);
       end = paragraphEnd - after.length;
-      if (end < at || !instructions.startsWith(after, end)) return base;
+      if (end < at || !instructions.startsWith(after, end)) return null;
     } else {
       end = instructions.indexOf(after, at);
-      if (end < 0) return base;
+      if (end < 0) return null;
     }
     persona = (holes[i] as Fill)(persona, instructions.slice(at, end));
     at = end + after.length;
   }
-  return JSON.stringify(persona) === JSON.stringify(base) ? base : persona;
+  return persona;
 }
 
-/** The persona of a session bound to none: the default lines, with the session's own instructions. */
+/**
+ * `base` with the authored lines (character prompt, greeting, farewell, refusal, knowledge answers) the session's
+ * instructions carry, when they have the shape `buildInstructions(base)` writes: a game that hot-reloads a persona
+ * sends its new lines with `session.update`, and the model would follow them. Anything after that shape (the replayed
+ * conversation of a persona with memory) is ignored; instructions of another shape leave `base` as it is.
+ */
+export function withAuthoredLines(base: Persona, instructions: string): Persona {
+  const persona = parseAuthoredLines(base, instructions);
+  return persona === null || JSON.stringify(persona) === JSON.stringify(base) ? base : persona;
+}
+
+/**
+ * Whether `instructions` are `persona`'s (the shape `buildInstructions` writes for it, its lines maybe edited): a SIP
+ * call accepted with other instructions follows those, not the dialled persona.
+ */
+export function speaksAsPersona(persona: Persona, instructions: string): boolean {
+  return parseAuthoredLines(persona, instructions) !== null;
+}
+
+/** "You are a pirate named Bob." → "a pirate named Bob"; undefined when the instructions say no such thing. */
+function roleOf(instructions: string): string | undefined {
+  const match = /\byou are\s+((?:an?|the)\s+)?([^.!?;:\n]{1,80})/i.exec(instructions);
+  if (!match) return undefined;
+  const role = `${match[1] ?? ''}${match[2] ?? ''}`.replace(/,\s*(?:and|who|that|which)\b.*$/i, '').replace(/[\s,]+$/, '');
+  return role === '' ? undefined : role;
+}
+
+/** "… named Bob" / "your name is Bob" / "called Bob" → "Bob". */
+function nameOf(instructions: string): string | undefined {
+  return /\b(?:named|called|name is)\s+(\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)?)/u.exec(instructions)?.[1];
+}
+
+/**
+ * The persona of a session bound to none: the default lines, with the session's own instructions; when those do not
+ * have the shape a persona's instructions have (see {@link withAuthoredLines}), the character they describe ("You are
+ * a pirate named Bob") introduces itself: "Hello there, traveler. I am Bob." and "I am a pirate named Bob."
+ */
 export function genericPersona(instructions: string): Persona {
-  return withAuthoredLines({ ...DEFAULT_PERSONA, instructions: instructions === '' ? DEFAULT_PERSONA.instructions : instructions }, instructions);
+  const base = { ...DEFAULT_PERSONA, instructions: instructions === '' ? DEFAULT_PERSONA.instructions : instructions };
+  const authored = withAuthoredLines(base, instructions);
+  if (authored !== base) return authored;
+  const role = roleOf(instructions);
+  if (role === undefined) return base;
+  const name = nameOf(instructions);
+  return { ...base, displayName: role, greeting: `${DEFAULT_PERSONA.greeting} I am ${name ?? role}.` };
 }
 
 /** Options of {@link SessionPersona}. */
@@ -121,7 +161,8 @@ export class SessionPersona {
       this.resolved = { ...cached, base: bound ?? persona, instructions };
       return this.resolved;
     }
-    const brain = new PersonaBrain(persona);
+    // A session that names no persona follows its own tools; a persona's session follows the persona's intents.
+    const brain = new PersonaBrain(persona, { followTools: !bound });
     this.resolved = { persona, brain, grammar: buildGrammar(brain.grammarPhrases()), generic: !bound, base: bound ?? persona, instructions };
     return this.resolved;
   }

@@ -6,6 +6,7 @@ import type { AudioOutput } from '../realtime/AudioOutput.js';
 import { SAMPLE_RATE_HZ } from '../speech/types.js';
 import { AudioFramePacer } from '../webrtc/AudioFramePacer.js';
 import { buildRtp, parseRtp } from './rtpPacket.js';
+import { DtmfReceiver } from './telephoneEvent.js';
 import type { AudioOffer } from './sdpAudio.js';
 
 /** G.711's sample rate (and RTP clock rate). */
@@ -22,6 +23,8 @@ export interface RtpAudioStreamOptions {
   /** The first frame of a response's audio went out / its last did. */
   onStarted: (responseId: string) => void;
   onStopped: (responseId: string) => void;
+  /** The caller pressed a key (RFC 4733 telephone-event, when the offer has it): `0`–`9`, `*`, `#`, `A`–`D`. */
+  onDtmf?: (key: string) => void;
   log?: (line: string) => void;
 }
 
@@ -45,6 +48,7 @@ export class RtpAudioStream {
   private timestamp = randomInt(0, 2 ** 32 - 1);
   private firstPacket = true;
   private closed = false;
+  private readonly dtmf = new DtmfReceiver();
   /** Packets received and sent, for diagnostics and tests. */
   readonly stats = { received: 0, sent: 0 };
 
@@ -109,7 +113,13 @@ export class RtpAudioStream {
   private onDatagram(datagram: Buffer, from: dgram.RemoteInfo): void {
     if (this.closed) return;
     const packet = parseRtp(datagram);
-    if (!packet || packet.payloadType !== this.options.offer.payloadType) return;
+    if (!packet) return;
+    if (packet.payloadType === this.options.offer.telephoneEventPayloadType) {
+      const key = this.dtmf.receive(packet.timestamp, packet.payload);
+      if (key !== null) this.options.onDtmf?.(key);
+      return;
+    }
+    if (packet.payloadType !== this.options.offer.payloadType) return;
     // Symmetric RTP (RFC 4961): answer where the caller's packets come from, which a NAT or a multi-homed caller's
     // c= line may not say.
     if (!this.latched) {

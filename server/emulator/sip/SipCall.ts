@@ -95,6 +95,7 @@ export class SipCall implements SidebandTarget {
       },
       onStarted: (responseId) => this.engineNow?.outputAudioStarted(responseId),
       onStopped: (responseId) => this.engineNow?.outputAudioStopped(responseId),
+      onDtmf: (key) => this.engineNow?.dtmfReceived(key),
       ...(this.options.log ? { log: this.options.log } : {}),
     });
     this.media = media;

@@ -12,6 +12,7 @@ import type { SpeechToText, TextToSpeech } from '../speech/types.js';
 import { SipCall } from './SipCall.js';
 import { chooseAudio, SdpNegotiationError } from './sdpAudio.js';
 import { signWebhook } from './webhookSignature.js';
+import { speaksAsPersona } from '../realtime/sessionPersona.js';
 
 /** Where the emulator announces incoming calls, as OpenAI calls a project's webhook. */
 export interface IncomingCallWebhook {
@@ -336,8 +337,9 @@ export class SipEndpoint {
   }
 
   /**
-   * `POST /v1/realtime/calls/{id}/accept`: answers a ringing call with `session` (the GA session config; the
-   * dialled user part, when it names a persona, is the persona the emulator speaks as). Never throws.
+   * `POST /v1/realtime/calls/{id}/accept`: answers a ringing call with `session` (the GA session config: its
+   * instructions, voice and tools are the call's; the dialled user part, when it names a persona, is the persona the
+   * emulator speaks as when the accept gives no instructions or that persona's own). Never throws.
    */
   async accept(callId: string, authorization: string | undefined, session: unknown): Promise<CallControlReply> {
     const found = this.control(callId, authorization);
@@ -348,7 +350,11 @@ export class SipEndpoint {
     if (call.state !== 'ringing') return failure(400, PROTOCOL_ERRORS.callWrongState(callId, call.state, 'accepted'));
     const refused = refusedTurnField(config);
     if (refused) return failure(400, PROTOCOL_ERRORS.sipTurnDetectionField(refused));
-    const personaId = call.dialledUser !== undefined && this.options.personas().has(call.dialledUser) ? call.dialledUser : undefined;
+    // The dialled persona speaks unless the accept gives instructions of its own: then the call follows those (and
+    // the accept's tools), as the service does.
+    const dialled = call.dialledUser === undefined ? undefined : this.options.personas().get(call.dialledUser);
+    const instructions = typeof config.instructions === 'string' ? config.instructions : undefined;
+    const personaId = dialled && (instructions === undefined || speaksAsPersona(dialled, instructions)) ? dialled.id : undefined;
     const model = typeof config.model === 'string' ? config.model : (this.options.defaultModel ?? DEFAULT_REALTIME_MODEL);
     let sdp: string;
     try {

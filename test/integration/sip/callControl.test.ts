@@ -108,19 +108,33 @@ describe.skipIf(!baresipInstalled())('controlling SIP calls with the openai clie
     expect(tuned.status).toBe(400);
     expect(await tuned.json()).toMatchObject({ error: { code: 'invalid_value', param: 'audio.input.turn_detection.threshold' } });
 
-    await openai.realtime.calls.accept(callId, { type: 'realtime', model: 'gpt-realtime', instructions: 'You guard the north gate.' });
+    // The accept's own instructions, voice and tools are the call's, not the dialled persona's.
+    await openai.realtime.calls.accept(callId, {
+      type: 'realtime',
+      model: 'gpt-realtime',
+      instructions: 'You are the keeper of the north gate, named Hild.',
+      audio: { output: { voice: 'cedar' } },
+      tools: [{ type: 'function', name: 'open_gate', description: 'Opens the north gate', parameters: { type: 'object', properties: {} } }],
+    });
     await phone.waitFor(/Call established/, { fromStart: true });
     const again = await control(callId, 'accept', { type: 'realtime' });
     expect(await again.json()).toMatchObject({ error: { code: 'call_state_invalid', param: 'call_id' } });
 
-    // The sideband drives the session: the guard greets on an A-law line.
+    // The sideband drives the session: the keeper the accept described greets on an A-law line, in its voice.
     const sideband = await RawClient.connect(`${server.url.replace(/^http/, 'ws')}/v1/realtime?call_id=${callId}`, {
       headers: { Authorization: `Bearer ${SERVER_KEY}` },
     });
     sideband.send({ type: 'response.create' });
+    const created = await sideband.nextOfType('response.created');
+    expect(created.response).toMatchObject({ audio: { output: { voice: 'cedar' } } });
     const greeting = await sideband.next((e) => e.type === 'response.output_audio_transcript.done', 20_000);
-    expect(greeting.transcript).toBe('Halt. State your business at the gate.');
+    expect(greeting.transcript).toBe('Hello there, traveler. I am Hild.');
     await sideband.next((e) => e.type === 'output_audio_buffer.stopped' && e.response_id === greeting.response_id, 20_000);
+    // The accept's tool: the caller's words call it.
+    sideband.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'open the gate please' }] } });
+    sideband.send({ type: 'response.create' });
+    const call = await sideband.next((e) => e.type === 'response.function_call_arguments.done', 20_000);
+    expect(call).toMatchObject({ name: 'open_gate', arguments: '{}' });
 
     const hungUp = phone.waitFor(/terminated/);
     await openai.realtime.calls.hangup(callId);
@@ -131,6 +145,32 @@ describe.skipIf(!baresipInstalled())('controlling SIP calls with the openai clie
     expect(windows.filter((level) => level > 0.01).length * 100).toBeGreaterThanOrEqual(1000);
     expect(Math.max(...windows)).toBeGreaterThan(0.05);
     await expect(openai.realtime.calls.hangup(callId)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('an accept without instructions speaks as the dialled persona, and keypad presses arrive as DTMF events', { timeout: 60_000 }, async () => {
+    phone.command(`/dial sip:guard@127.0.0.1:${server.sipPort}`);
+    const incoming = await hooks.next();
+    const callId = incoming.data.call_id;
+    await openai.realtime.calls.accept(callId, { type: 'realtime', model: 'gpt-realtime' });
+    const sideband = await RawClient.connect(`${server.url.replace(/^http/, 'ws')}/v1/realtime?call_id=${callId}`, {
+      headers: { Authorization: `Bearer ${SERVER_KEY}` },
+    });
+    sideband.send({ type: 'response.create' });
+    const greeting = await sideband.next((e) => e.type === 'response.output_audio_transcript.done', 20_000);
+    expect(greeting.transcript).toBe('Halt. State your business at the gate.');
+    // The caller's keypad (RFC 4733 telephone-event RTP) reaches the sideband, one event per press.
+    const before = Math.floor(Date.now() / 1000);
+    phone.command('/sndcode 5');
+    const five = await sideband.nextOfType('input_audio_buffer.dtmf_event_received', 20_000);
+    phone.command('/sndcode #');
+    const hash = await sideband.nextOfType('input_audio_buffer.dtmf_event_received', 20_000);
+    expect([five.event, hash.event]).toEqual(['5', '#']);
+    expect(five.received_at).toBeGreaterThanOrEqual(before);
+    // The call ends either by the BYE ("terminated") or, when the closed RTP port's ICMP reply is read first, by
+    // "session closed": both are the hangup.
+    const hungUp = phone.waitFor(/terminated|session closed/);
+    await openai.realtime.calls.hangup(callId);
+    await hungUp;
   });
 
   it('rejects a call with the status the server chose', { timeout: 30_000 }, async () => {

@@ -46,6 +46,9 @@ function table(who: 'client' | 'server'): Row[] {
   return rows;
 }
 
+/** Server events the service sends on SIP calls only: the emulator emits them on a SIP call's sideband. */
+const SIP_ONLY: ReadonlySet<string> = new Set(['input_audio_buffer.dtmf_event_received']);
+
 const emits = (type: string): boolean => EMITTED.includes(`type: '${type}'`);
 
 describe('README event coverage', () => {
@@ -62,7 +65,11 @@ describe('README event coverage', () => {
     const ga = gaEvents('RealtimeServerEvent');
     expect(ga.length).toBeGreaterThanOrEqual(46);
     expect(rows.map((r) => r.type).sort()).toEqual([...ga].sort());
-    for (const row of rows) expect(emits(row.type), row.type).toBe(row.websocket === 'yes' || row.webrtc === 'yes');
+    for (const row of rows) expect(emits(row.type), row.type).toBe(row.websocket === 'yes' || row.webrtc === 'yes' || SIP_ONLY.has(row.type));
+  });
+
+  it('notes the SIP-only events as such', () => {
+    for (const type of SIP_ONLY) expect(README).toMatch(new RegExp(`\\| \`${type.replace(/\./g, '\\.')}\` \\| no \\| no \\| SIP: yes`));
   });
 
   it('marks the transport differences the emulator has: audio deltas over WebSocket only, the output buffer over WebRTC only', () => {

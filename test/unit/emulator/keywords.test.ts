@@ -64,12 +64,12 @@ describe('PersonaBrain on off-script sentences', () => {
   it('answers from the knowledge topic whose keywords the player used, in their own words', () => {
     const brain = new PersonaBrain(guard);
     const wolves = guard.knowledge.find((k) => k.topic === 'wolves');
-    const decision = brain.decide({ kind: 'text', text: 'I saw a wolf in the forest last night' }, new Set());
+    const decision = brain.decide({ kind: 'text', text: 'I saw a wolf in the forest last night' }, []);
     expect(decision).toMatchObject({ reason: 'knowledge', say: wolves?.answer });
   });
 
   it('still says its fallback line when nothing it knows was mentioned', () => {
     const brain = new PersonaBrain(herbalist);
-    expect(brain.decide({ kind: 'text', text: 'what is the weather like today' }, new Set())).toMatchObject({ reason: 'fallback', say: herbalist.fallback });
+    expect(brain.decide({ kind: 'text', text: 'what is the weather like today' }, [])).toMatchObject({ reason: 'fallback', say: herbalist.fallback });
   });
 });

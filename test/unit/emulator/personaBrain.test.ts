@@ -6,7 +6,7 @@ import { loadPersonas, type PersonaMap } from '../../../server/personas/loadPers
 let personas: PersonaMap;
 let brain: PersonaBrain;
 let blacksmith: Persona;
-const tools = new Set(['give_item']);
+const tools = [{ name: 'give_item', description: 'Give an item to the player', parameters: undefined }];
 
 beforeAll(async () => {
   personas = await loadPersonas();
@@ -30,7 +30,7 @@ describe('PersonaBrain', () => {
   it('calls an intent tool only when the session declares it', () => {
     const withTool = brain.decide({ kind: 'text', text: 'hello, give me a sword please' }, tools);
     expect(withTool.toolCall).toMatchObject({ name: 'give_item', arguments: '{"item":"sword"}' });
-    const without = brain.decide({ kind: 'text', text: 'give me a sword' }, new Set());
+    const without = brain.decide({ kind: 'text', text: 'give me a sword' }, []);
     expect(without.toolCall).toBeNull();
     expect(without.say).toBe('A traveler should not walk unarmed.');
   });
