@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, type TlsSetting } from '../config.js';
 import { loopbackCertificate, type TlsCredentials } from './loopbackCertificate.js';
@@ -14,13 +15,21 @@ async function readPem(file: string, variable: string): Promise<string> {
 
 /**
  * The certificate the server's TLS serves for `setting`: null when off, the loopback one (see
- * {@link loopbackCertificate}), or the developer's files, checked to be a PEM certificate and its private key.
+ * {@link loopbackCertificate}; in a folder of this start's own when the shared one cannot be written), or the
+ * developer's files, checked to be a PEM certificate and its private key.
  * @throws ConfigError naming `NPC_VOICE_TLS_CERT` or `NPC_VOICE_TLS_KEY` for a file that is missing, not PEM, or a key
  *   that does not match the certificate.
  */
 export async function tlsCredentials(setting: TlsSetting, certDir?: string): Promise<TlsCredentials | null> {
   if (setting.kind === 'off') return null;
-  if (setting.kind === 'loopback') return loopbackCertificate(certDir);
+  if (setting.kind === 'loopback') {
+    try {
+      return await loopbackCertificate(certDir);
+    } catch {
+      // The shared folder belongs to another user (or is not writable): a certificate of this start's own instead.
+      return loopbackCertificate(await mkdtemp(path.join(tmpdir(), 'phaser-npc-voice-tls-')));
+    }
+  }
   const [cert, key] = await Promise.all([readPem(setting.certPath, 'NPC_VOICE_TLS_CERT'), readPem(setting.keyPath, 'NPC_VOICE_TLS_KEY')]);
   let x509: X509Certificate;
   try {

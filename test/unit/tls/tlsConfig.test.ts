@@ -88,4 +88,13 @@ describe('tlsCredentials from files', () => {
     await expect(tlsCredentials({ kind: 'files', certPath: cert, keyPath: file('other.pem', b.key) })).rejects.toThrow(/^NPC_VOICE_TLS_KEY: .* is not the private key of/);
     expect(await tlsCredentials({ kind: 'off' })).toBeNull();
   });
+
+  it('a loopback certificate folder that cannot be written (a file is in the way) gives a certificate of its own', async () => {
+    const blocked = path.join(tempDir(), 'blocked');
+    writeFileSync(blocked, 'not a folder');
+    const own = await tlsCredentials({ kind: 'loopback' }, blocked);
+    expect(own?.certPath.startsWith(blocked)).toBe(false);
+    expect(readFileSync(own?.certPath ?? '', 'utf8')).toBe(own?.cert);
+    dirs.push(path.dirname(path.dirname(own?.certPath ?? '')));
+  });
 });
