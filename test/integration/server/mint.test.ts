@@ -262,12 +262,8 @@ describe('OpenAI mode never leaks the API key', () => {
   });
 
   it('upstream unreachable (dead port) → 502', async () => {
-    const dead = http.createServer();
-    dead.listen(0, '127.0.0.1');
-    await once(dead, 'listening');
-    const { port } = dead.address() as AddressInfo;
-    await new Promise<void>((resolve) => dead.close(() => resolve()));
-    const server = await serverAgainst(`http://127.0.0.1:${port}/v1`);
+    // Port 1 (tcpmux) is never served here: a port freed by a test could be taken by a parallel test's server.
+    const server = await serverAgainst('http://127.0.0.1:1/v1');
     const result = await mint(server, { persona: 'guard' });
     expect(result.status).toBe(502);
     expect(result.json.error.code).toBe('upstream_unreachable');
