@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, type RawData } from 'ws';
+import { realtimeSocketServer } from '../realtimeSocketServer.js';
 import type { OriginPolicy } from '../originPolicy.js';
 import type { PersonaRegistry } from '../personas/PersonaRegistry.js';
 import type { LogFn } from '../redact.js';
@@ -56,12 +57,7 @@ export function attachRelay(server: http.Server, deps: RelayDeps): RelayEndpoint
   const { log } = deps;
   const sessions = new Set<RelaySession>();
   let closed = false;
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: MAX_RELAY_FRAME_BYTES,
-    perMessageDeflate: true,
-    handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
-  });
+  const wss = realtimeSocketServer(MAX_RELAY_FRAME_BYTES);
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const pathname = (req.url ?? '/').split('?')[0];

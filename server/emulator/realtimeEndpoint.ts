@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { realtimeSocketServer } from '../realtimeSocketServer.js';
 import { DEFAULT_REALTIME_MODEL } from '../../plugin/shared/sessionConfig.js';
 import type { PersonaMap } from '../personas/loadPersonas.js';
 import type { OriginPolicy } from '../originPolicy.js';
@@ -160,13 +161,7 @@ export function attachRealtimeEmulator(server: http.Server, opts: RealtimeEmulat
   // Cassettes still being finished, so shutting down waits for the last lines to reach the disk.
   const finishing = new Set<Promise<void>>();
   let closed = false;
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: HARD_MAX_MESSAGE_BYTES,
-    perMessageDeflate: true,
-    // Browsers abort unless the server selects one of the offered protocols; the service selects `realtime`.
-    handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
-  });
+  const wss = realtimeSocketServer(HARD_MAX_MESSAGE_BYTES);
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     let url: URL;
